@@ -1,0 +1,55 @@
+# Two commands for a fresh machine:
+#   make run   set everything up, load the demo plans and serve on http://127.0.0.1:$(PORT)
+#   make test  set everything up with the test extras and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test setup setup-test assets db lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the package metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/dist/app.css: node_modules/.package-lock.json scripts/build-assets.mjs static/src/app.scss static/src/app.mjs
+	node scripts/build-assets.mjs
+
+assets: static/dist/app.css
+
+setup: $(VENV)/.installed assets
+
+setup-test: $(VENV)/.installed-test assets
+
+db: setup
+	$(FLASK) db upgrade
+
+run: db
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup-test
+	$(BIN)/ruff check improvement_tracker tests migrations wsgi.py
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check improvement_tracker tests migrations wsgi.py
+
+clean:
+	rm -rf $(VENV) node_modules static/dist

@@ -1,0 +1,1 @@
+"""WTForms classes rendered with the GOV.UK Frontend widgets."""

@@ -1,0 +1,27 @@
+"""SQLAlchemy models only: no queries, no rules (those live in services)."""
+
+from improvement_tracker.models.audit import AuditEvent
+from improvement_tracker.models.plans import (
+    Action,
+    DeepDive,
+    DueDateChange,
+    Finding,
+    Milestone,
+    ProgressUpdate,
+)
+from improvement_tracker.models.reference import Force, Pillar
+from improvement_tracker.models.users import LoginAttempt, User
+
+__all__ = [
+    "Action",
+    "AuditEvent",
+    "DeepDive",
+    "DueDateChange",
+    "Finding",
+    "Force",
+    "LoginAttempt",
+    "Milestone",
+    "Pillar",
+    "ProgressUpdate",
+    "User",
+]

@@ -1,0 +1,41 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models._types import utcnow
+
+COUNTRIES = ("england", "wales")
+COHORTS = ("pathfinder", "expansion_2022", "national_2023")
+
+
+class Force(db.Model):
+    __tablename__ = "forces"
+    __table_args__ = (
+        CheckConstraint("country IN ('england', 'wales')", name="country"),
+        CheckConstraint("cohort IN ('pathfinder', 'expansion_2022', 'national_2023')", name="cohort"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    country: Mapped[str] = mapped_column(String(16))
+    cohort: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Force {self.code}>"
+
+
+class Pillar(db.Model):
+    __tablename__ = "pillars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    display_order: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"<Pillar {self.code}>"

@@ -1,0 +1,67 @@
+"""Audit events: one per write, with each changed field's old and new value."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from improvement_tracker.models import AuditEvent, User
+
+
+class ServiceError(ValueError):
+    """A rule was broken. ``field`` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set attributes on obj and return {field: [old, new]} for those that really changed."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [_jsonable(old), _jsonable(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Changes for a newly created object: every field from nothing to its value."""
+    return {field: [None, _jsonable(getattr(obj, field))] for field in fields}
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    event: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    changes: dict[str, list[Any]] | None = None,
+    force_id: int | None = None,
+    action_id: int | None = None,
+    summary: str = "",
+) -> AuditEvent:
+    entry = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        event=event,
+        object_type=object_type,
+        object_id=object_id,
+        force_id=force_id,
+        action_id=action_id,
+        summary=summary[:255],
+        changes=changes or {},
+    )
+    session.add(entry)
+    return entry

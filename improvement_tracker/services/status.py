@@ -1,0 +1,138 @@
+"""Status rules: who may move an action from where to where, and what each move records.
+
+not_started -> in_progress -> awaiting_sign_off -> complete, plus blocked (with a reason)
+and closed_not_needed (with a reason). The owner works the action; a programme manager who
+is not the owner signs it off (four-eyes), returns it, closes it or reopens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from improvement_tracker import security
+from improvement_tracker.models import Action, ProgressUpdate, User
+from improvement_tracker.models._types import utcnow
+from improvement_tracker.services import audit, clock
+from improvement_tracker.services.audit import ServiceError
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "awaiting_sign_off": "Awaiting sign-off",
+    "complete": "Complete",
+    "blocked": "Blocked",
+    "closed_not_needed": "Closed – not needed",
+}
+
+WORKER, MANAGER, SIGNER = "worker", "manager", "signer"
+
+
+@dataclass(frozen=True)
+class Transition:
+    slug: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    who: str
+    note_required: bool
+    note_label: str
+    hint: str = ""
+    note_error: str = "Enter a reason"
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.slug: t
+    for t in (
+        Transition("start", "Start work", ("not_started",), "in_progress", WORKER, False,
+                   "What are you doing first? (optional)"),
+        Transition("request-sign-off", "Ask for sign-off", ("in_progress",), "awaiting_sign_off", WORKER,
+                   False, "What has been done? (optional)",
+                   "Your programme manager will check the action meets its success measure."),
+        Transition("block", "Mark as blocked", ("not_started", "in_progress"), "blocked", WORKER, True,
+                   "What is blocking this action?", note_error="Enter what is blocking this action"),
+        Transition("unblock", "Resume work", ("blocked",), "in_progress", WORKER, False,
+                   "What changed? (optional)"),
+        Transition("sign-off", "Sign off as complete", ("awaiting_sign_off",), "complete", SIGNER, False,
+                   "Sign-off comment (optional)"),
+        Transition("return", "Return to the owner", ("awaiting_sign_off",), "in_progress", MANAGER, True,
+                   "What still needs to be done?",
+                   note_error="Enter what still needs to be done"),
+        Transition("close", "Close as not needed", ("not_started", "in_progress", "blocked",
+                                                    "awaiting_sign_off"),
+                   "closed_not_needed", MANAGER, True, "Why is this action not needed?",
+                   note_error="Enter why this action is not needed"),
+        Transition("reopen", "Reopen", ("complete", "closed_not_needed"), "in_progress", MANAGER, True,
+                   "Why is this action being reopened?",
+                   note_error="Enter why this action is being reopened"),
+    )
+}
+
+
+def may(user: User, action: Action, transition: Transition) -> bool:
+    if transition.who == WORKER:
+        return security.can_work_on_action(user, action)
+    if transition.who == SIGNER:
+        return security.can_sign_off(user, action)
+    return security.can_manage_plan(user, action.force_id)
+
+
+def available(user: User, action: Action) -> list[Transition]:
+    """The moves this user can make on this action now, for the action page's buttons."""
+    return [t for t in TRANSITIONS.values() if action.status in t.sources and may(user, action, t)]
+
+
+def apply(session: Session, action: Action, slug: str, note: str, *, actor: User) -> ProgressUpdate:
+    transition = TRANSITIONS.get(slug)
+    if transition is None:
+        raise ServiceError("Unknown status change")
+    if action.status not in transition.sources:
+        raise ServiceError(
+            f"This action is {STATUS_LABELS[action.status].lower()}: it cannot be moved that way now"
+        )
+    if transition.who == SIGNER and action.owner_id == actor.id:
+        raise ServiceError("You own this action, so someone else must sign it off")
+    if not may(actor, action, transition):
+        raise PermissionError(slug)
+    note = (note or "").strip()
+    if transition.note_required and not note:
+        raise ServiceError(transition.note_error, "note")
+    old = action.status
+    action.status = transition.target
+    action.status_reason = note if transition.target in ("blocked", "closed_not_needed") else None
+    if transition.target == "complete":
+        action.completed_date = clock.today()
+        action.signed_off_by_id = actor.id
+    elif old in ("complete", "closed_not_needed"):
+        action.completed_date = None
+        action.signed_off_by_id = None
+    now = utcnow()
+    update = ProgressUpdate(action_id=action.id, author_id=actor.id, text=note, status_from=old,
+                            status_to=transition.target, created_at=now)
+    session.add(update)
+    action.last_update_at = now
+    changes = {"status": [old, transition.target]}
+    if note:
+        changes["note"] = [None, note]
+    audit.record(session, actor, f"action.{transition.slug.replace('-', '_')}", "action", action.id,
+                 changes=changes, force_id=action.force_id, action_id=action.id,
+                 summary=f"{transition.label}: {action.reference}")
+    return update
+
+
+def add_progress_update(session: Session, action: Action, text: str, *, actor: User) -> ProgressUpdate:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("Enter what has happened since the last update", "text")
+    if action.status in ("complete", "closed_not_needed"):
+        raise ServiceError("This action is finished: reopen it before adding updates", "text")
+    now = utcnow()
+    update = ProgressUpdate(action_id=action.id, author_id=actor.id, text=text, created_at=now)
+    session.add(update)
+    action.last_update_at = now
+    session.flush()
+    audit.record(session, actor, "progress_update.created", "progress_update", update.id,
+                 changes={"text": [None, text]}, force_id=action.force_id, action_id=action.id,
+                 summary=f"Progress update on {action.reference}")
+    return update

@@ -1,0 +1,75 @@
+"""Template helpers: labels, dates in plain English, the CSP nonce."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g, url_for
+from flask_wtf import FlaskForm
+
+from improvement_tracker.forms.fields import GovDateField
+
+from improvement_tracker.security import ROLE_LABELS
+from improvement_tracker.services import clock
+from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
+from improvement_tracker.services.rag import RAG_LABELS
+from improvement_tracker.services.status import STATUS_LABELS
+
+STATUS_TAG_CLASSES = {
+    "not_started": "govuk-tag--grey",
+    "in_progress": "govuk-tag--blue",
+    "awaiting_sign_off": "govuk-tag--purple",
+    "complete": "govuk-tag--green",
+    "blocked": "govuk-tag--red",
+    "closed_not_needed": "govuk-tag--grey",
+}
+RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
+
+
+def govuk_date(value: date | None, empty: str = "Not set") -> str:
+    if value is None:
+        return empty
+    return f"{value.day} {value:%B %Y}"
+
+
+def govuk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = clock.to_london(value)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def error_list(form: FlaskForm) -> list[dict[str, str]]:
+    """The error summary's items, each linking to the first box of its field."""
+    items = []
+    for field in form:
+        if field.errors:
+            target = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
+            items.append({"text": field.errors[0], "href": f"#{target}"})
+    return items
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(govuk_date, "govuk_date")
+    app.add_template_filter(govuk_datetime, "govuk_datetime")
+
+    app.add_template_global(error_list, "error_list")
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            # Names the GOV.UK page template reads.
+            "cspNonce": getattr(g, "csp_nonce", ""),
+            "assetPath": url_for("static", filename="dist/govuk/assets"),
+            "service_name": app.config["SERVICE_NAME"],
+            "STATUS_LABELS": STATUS_LABELS,
+            "STATUS_TAG_CLASSES": STATUS_TAG_CLASSES,
+            "RAG_LABELS": RAG_LABELS,
+            "RAG_TAG_CLASSES": RAG_TAG_CLASSES,
+            "FINDING_TYPE_LABELS": FINDING_TYPE_LABELS,
+            "PRIORITY_LABELS": PRIORITY_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "today": clock.today(),
+        }

@@ -1,0 +1,1 @@
+"""One blueprint per area. Views are thin: parse, authorise, call a service, render."""

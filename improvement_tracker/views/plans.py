@@ -1,0 +1,184 @@
+"""Force plans: the forces list, a force's plan, deep dives and findings, and "My actions"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from improvement_tracker import security
+from improvement_tracker.extensions import db
+from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
+from improvement_tracker.models import Pillar
+from improvement_tracker.services import clock, plan_queries, plans, users
+from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.views._helpers import commit, me, show_error
+
+bp = Blueprint("plans", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user."""
+
+
+def pillars() -> list[Pillar]:
+    return list(db.session.scalars(select(Pillar).order_by(Pillar.display_order)))
+
+
+@bp.get("/my-actions")
+def my_actions():
+    user = me()
+    if user.role not in (security.ACTION_OWNER, security.PROGRAMME_MANAGER):
+        return redirect(url_for("auth.index"))
+    mine = plan_queries.my_actions(db.session, user, clock.today())
+    return render_template("plans/my_actions.html", mine=mine)
+
+
+@bp.get("/forces")
+def forces():
+    user = me()
+    if user.role not in (security.OVERSIGHT, security.ADMIN):
+        # Force roles have one force: the list would only ever show theirs.
+        return redirect(url_for("auth.index"))
+    summaries = plan_queries.forces_overview(db.session, user, clock.today())
+    return render_template("plans/forces.html", summaries=summaries)
+
+
+@bp.get("/forces/<code>")
+def force_plan(code: str):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    all_pillars = pillars()
+    owners = users.force_users(db.session, force.id, active_only=False)
+    form = PlanFilterForm(request.args)
+    form.pillar.choices = [("", "Any pillar")] + [(p.code, f"{p.code} {p.name}") for p in all_pillars]
+    form.owner.choices = [("", "Anyone")] + [(str(u.id), u.name) for u in owners]
+    owner_id = request.args.get("owner", "")
+    filters = plan_queries.PlanFilters(
+        pillar=form.pillar.data if form.pillar.data in {p.code for p in all_pillars} else None,
+        status=form.status.data or None,
+        owner_id=int(owner_id) if owner_id.isdigit() else None,
+        overdue=bool(form.overdue.data),
+    )
+    page = request.args.get("page", "1")
+    plan = plan_queries.force_plan(
+        db.session, force, filters, page=int(page) if page.isdigit() else 1,
+        page_size=current_app.config["PAGE_SIZE"], today=clock.today(),
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "plans/force_plan.html", force=force, plan=plan, form=form, filters=filters,
+        counts=plan_queries.force_counts(db.session, force, clock.today()),
+        deep_dives=plan_queries.deep_dives(db.session, force),
+        can_manage=security.can_manage_plan(user, force.id), page_args=args,
+    )
+
+
+# --- deep dives -------------------------------------------------------------------------
+
+@bp.route("/forces/<code>/deep-dives/new", methods=["GET", "POST"])
+def deep_dive_new(code: str):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    security.require(security.can_manage_plan(user, force.id))
+    form = DeepDiveForm()
+    if form.validate_on_submit():
+        try:
+            deep_dive = plans.save_deep_dive(db.session, force, _deep_dive_fields(form), actor=user)
+            commit("Deep dive recorded. Now add its findings.")
+            return redirect(url_for("plans.deep_dive", code=code, deep_dive_id=deep_dive.id))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("plans/deep_dive_form.html", form=form, force=force, deep_dive=None)
+
+
+def _deep_dive_fields(form: DeepDiveForm) -> plans.DeepDiveFields:
+    return plans.DeepDiveFields(title=form.title.data, period=form.period.data, lead=form.lead.data,
+                                summary=form.summary.data or "")
+
+
+@bp.get("/forces/<code>/deep-dives/<int:deep_dive_id>")
+def deep_dive(code: str, deep_dive_id: int):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    deep_dive = security.deep_dive_or_404(db.session, user, force, deep_dive_id)
+    return render_template("plans/deep_dive.html", force=force, deep_dive=deep_dive,
+                           can_manage=security.can_manage_plan(user, force.id))
+
+
+@bp.route("/forces/<code>/deep-dives/<int:deep_dive_id>/edit", methods=["GET", "POST"])
+def deep_dive_edit(code: str, deep_dive_id: int):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    deep_dive = security.deep_dive_or_404(db.session, user, force, deep_dive_id)
+    security.require(security.can_manage_plan(user, force.id))
+    form = DeepDiveForm(obj=deep_dive)
+    if form.validate_on_submit():
+        try:
+            plans.save_deep_dive(db.session, force, _deep_dive_fields(form), actor=user, deep_dive=deep_dive)
+            commit("Deep dive saved")
+            return redirect(url_for("plans.deep_dive", code=code, deep_dive_id=deep_dive.id))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("plans/deep_dive_form.html", form=form, force=force, deep_dive=deep_dive)
+
+
+# --- findings ---------------------------------------------------------------------------
+
+def _finding_form(obj=None) -> FindingForm:
+    form = FindingForm(obj=obj)
+    form.pillar_id.choices = [(0, "Select a pillar")] + [(p.id, f"{p.code} {p.name}") for p in pillars()]
+    return form
+
+
+def _finding_fields(form: FindingForm) -> plans.FindingFields:
+    return plans.FindingFields(pillar_id=form.pillar_id.data, reference=form.reference.data,
+                               type=form.type.data, title=form.title.data, detail=form.detail.data or "",
+                               priority=form.priority.data)
+
+
+@bp.route("/forces/<code>/deep-dives/<int:deep_dive_id>/findings/new", methods=["GET", "POST"])
+def finding_new(code: str, deep_dive_id: int):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    deep_dive = security.deep_dive_or_404(db.session, user, force, deep_dive_id)
+    security.require(security.can_manage_plan(user, force.id))
+    form = _finding_form()
+    if form.validate_on_submit():
+        try:
+            finding = plans.save_finding(db.session, deep_dive, _finding_fields(form), actor=user)
+            commit(f"Finding {finding.reference} recorded")
+            return redirect(url_for("plans.finding", code=code, finding_id=finding.id))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("plans/finding_form.html", form=form, force=force, deep_dive=deep_dive,
+                           finding=None)
+
+
+@bp.get("/forces/<code>/findings/<int:finding_id>")
+def finding(code: str, finding_id: int):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    finding = security.finding_or_404(db.session, user, force, finding_id)
+    return render_template("plans/finding.html", force=force, finding=finding,
+                           can_manage=security.can_manage_plan(user, force.id))
+
+
+@bp.route("/forces/<code>/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+def finding_edit(code: str, finding_id: int):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    finding = security.finding_or_404(db.session, user, force, finding_id)
+    security.require(security.can_manage_plan(user, force.id))
+    form = _finding_form(obj=finding)
+    if form.validate_on_submit():
+        try:
+            plans.save_finding(db.session, finding.deep_dive, _finding_fields(form), actor=user, finding=finding)
+            commit(f"Finding {finding.reference} saved")
+            return redirect(url_for("plans.finding", code=code, finding_id=finding.id))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("plans/finding_form.html", form=form, force=force, deep_dive=finding.deep_dive,
+                           finding=finding)

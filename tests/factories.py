@@ -1,0 +1,115 @@
+"""Plain functions that build rows for tests, through the same services the app uses."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Action, DeepDive, Finding, Force, Milestone, Pillar, User
+from improvement_tracker.services import plans
+from improvement_tracker.services.users import hash_password
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast
+
+
+def force(code: str = "avon-and-somerset") -> Force:
+    return db.session.scalar(select(Force).where(Force.code == code))
+
+
+def pillar(code: str = "P1") -> Pillar:
+    return db.session.scalar(select(Pillar).where(Pillar.code == code))
+
+
+def create_user(
+    role: str = "action_owner",
+    force_code: str | None = "avon-and-somerset",
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    active: bool = True,
+) -> User:
+    if role in ("admin", "oversight") and force_code == "avon-and-somerset":
+        force_code = None
+    user = User(
+        email=email or f"{role.replace('_', '-')}-{secrets.token_hex(4)}@example.police.uk",
+        name=name or f"Test {role.replace('_', ' ').title()}",
+        role=role,
+        force_id=force(force_code).id if force_code else None,
+        active=active,
+        password_hash=_PASSWORD_HASH,
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_deep_dive(force_code: str = "avon-and-somerset", title: str = "Operation Soteria deep dive") -> DeepDive:
+    deep_dive = plans.save_deep_dive(
+        db.session, force(force_code),
+        plans.DeepDiveFields(title=title, period="January to June 2022", lead="Academic team"),
+        actor=None,
+    )
+    db.session.commit()
+    return deep_dive
+
+
+def create_finding(
+    deep_dive: DeepDive | None = None,
+    *,
+    pillar_code: str = "P1",
+    reference: str | None = None,
+    title: str = "Investigators focus on victim credibility",
+) -> Finding:
+    deep_dive = deep_dive or create_deep_dive()
+    finding = plans.save_finding(
+        db.session, deep_dive,
+        plans.FindingFields(pillar_id=pillar(pillar_code).id,
+                            reference=reference or f"F-{secrets.token_hex(3)}",
+                            type="cause_of_concern", title=title, priority="high"),
+        actor=None,
+    )
+    db.session.commit()
+    return finding
+
+
+def create_action(
+    owner: User,
+    *,
+    finding: Finding | None = None,
+    pillar_code: str = "P1",
+    reference: str | None = None,
+    title: str = "Train investigators in suspect-focused investigation",
+    due: date | None = None,
+    status: str = "not_started",
+    status_reason: str | None = None,
+    start: date | None = None,
+) -> Action:
+    owner_force = db.session.get(Force, owner.force_id)
+    action = plans.create_action(
+        db.session, owner_force,
+        plans.ActionFields(reference=reference or f"A-{secrets.token_hex(3)}", title=title,
+                           pillar_id=pillar(pillar_code).id, owner_id=owner.id, start_date=start),
+        due_date=due, actor=None, finding=finding,
+    )
+    if status != "not_started":
+        action.status = status
+        action.status_reason = status_reason or ("Reason" if status in ("blocked", "closed_not_needed") else None)
+        if status == "complete":
+            action.completed_date = date.today()
+    db.session.commit()
+    return action
+
+
+def create_milestone(action: Action, title: str = "Course designed", due: date | None = None,
+                     done: bool = False) -> Milestone:
+    position = len(action.milestones) + 1
+    milestone = Milestone(action_id=action.id, title=title, due_date=due, position=position,
+                          completed_date=date.today() - timedelta(days=1) if done else None)
+    db.session.add(milestone)
+    db.session.commit()
+    return milestone
