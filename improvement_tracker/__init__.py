@@ -17,6 +17,13 @@ from improvement_tracker.extensions import csrf, db, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def csp_nonce() -> str:
+    """One nonce per request, made on first use (a CSRF refusal can come before any view runs)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -75,13 +82,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         return load_session_user(db.session, session_id)
 
-    @app.before_request
-    def _nonce() -> None:
-        g.csp_nonce = secrets.token_urlsafe(18)
-
     @app.after_request
     def _security_headers(response):
-        nonce = getattr(g, "csp_nonce", "")
+        nonce = csp_nonce()
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; "

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, g, url_for
+from flask import Flask, url_for
 from flask_wtf import FlaskForm
 
 from improvement_tracker.forms.fields import GovDateField
-
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
@@ -50,26 +49,35 @@ def error_list(form: FlaskForm) -> list[dict[str, str]]:
     return items
 
 
+def csp_nonce() -> str:
+    from improvement_tracker import csp_nonce as make
+
+    return make()
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
 
     app.add_template_global(error_list, "error_list")
+    # Globals, not context variables, so imported macros can read them too.
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_TAG_CLASSES=STATUS_TAG_CLASSES,
+        RAG_LABELS=RAG_LABELS,
+        RAG_TAG_CLASSES=RAG_TAG_CLASSES,
+        FINDING_TYPE_LABELS=FINDING_TYPE_LABELS,
+        PRIORITY_LABELS=PRIORITY_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
 
     @app.context_processor
     def _globals() -> dict:
         return {
-            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "csp_nonce": csp_nonce(),
             # Names the GOV.UK page template reads.
-            "cspNonce": getattr(g, "csp_nonce", ""),
+            "cspNonce": csp_nonce(),
             "assetPath": url_for("static", filename="dist/govuk/assets"),
             "service_name": app.config["SERVICE_NAME"],
-            "STATUS_LABELS": STATUS_LABELS,
-            "STATUS_TAG_CLASSES": STATUS_TAG_CLASSES,
-            "RAG_LABELS": RAG_LABELS,
-            "RAG_TAG_CLASSES": RAG_TAG_CLASSES,
-            "FINDING_TYPE_LABELS": FINDING_TYPE_LABELS,
-            "PRIORITY_LABELS": PRIORITY_LABELS,
-            "ROLE_LABELS": ROLE_LABELS,
             "today": clock.today(),
         }

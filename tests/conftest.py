@@ -88,7 +88,7 @@ def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -99,8 +99,27 @@ def _empty_tables() -> None:
         ensure_reference_data(connection)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Tests run inside an app context (for factories and queries). Flask would reuse it for
+    every request, sharing `g` (the signed-in user, the CSRF token) between requests and
+    hiding bugs; hiding it during the request gives each one a fresh context and session.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask.globals import _cv_app
+
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -166,7 +185,7 @@ class ClientRequest:
     @staticmethod
     def check_page(response) -> BeautifulSoup:
         page = BeautifulSoup(response.data, "html.parser")
-        if not response.mimetype == "text/html":
+        if response.mimetype != "text/html":
             return page
         title = page.title.get_text(strip=True) if page.title else ""
         assert title, "page has no <title>"

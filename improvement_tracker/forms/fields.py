@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextArea, GovTextInput
-from wtforms import Field, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextArea, GovTextInput
+from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
 
 
 class GovDateField(Field):
@@ -62,3 +62,17 @@ class Select(SelectField):
 
 def max_length(n: int, label: str) -> Length:
     return Length(max=n, message=f"{label} must be {n} characters or fewer")
+
+
+class Radios(RadioField):
+    """Radios whose 'not one of the options' error reads like the 'nothing chosen' one."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label=None, validators=None, *, message: str = "Select an option", **kwargs):
+        super().__init__(label, [*(validators or []), InputRequired(message=message)], **kwargs)
+        self.choice_message = message
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {value for value, *_ in self.iter_choices()}:
+            raise ValidationError(self.choice_message)

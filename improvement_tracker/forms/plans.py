@@ -1,16 +1,21 @@
 """Forms for the plan: deep dives, findings, actions, milestones, updates and status changes."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput
-from wtforms import BooleanField, RadioField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
+from wtforms import BooleanField
 from wtforms.validators import InputRequired
 
-from improvement_tracker.forms.fields import GovDateField, LongText, Select, Text, max_length
+from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES, STATUSES
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 
 PRIORITY_CHOICES = [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+
+
+def _id(value) -> int:
+    """Ids from a select: anything that is not a whole number is 'nothing chosen'."""
+    return int(value) if str(value).isdigit() else 0
 
 
 def _required(label: str):
@@ -28,32 +33,34 @@ class DeepDiveForm(FlaskForm):
 
 
 class FindingForm(FlaskForm):
-    pillar_id = Select("Pillar", coerce=int, validators=[InputRequired(message="Select a pillar")])
+    pillar_id = Select("Pillar", coerce=_id, validate_choice=False,
+                       validators=[InputRequired(message="Select a pillar")])
     reference = Text("Reference", validators=[_required("a reference, like AS-P1-03"),
                                               max_length(40, "Reference")],
                      description="Unique within your force, like AS-P1-03")
-    type = RadioField("Type of finding", widget=GovRadioInput(),
-                      choices=[(t, FINDING_TYPE_LABELS[t]) for t in FINDING_TYPES],
-                      validators=[InputRequired(message="Select the type of finding")])
+    type = Radios("Type of finding", choices=[(t, FINDING_TYPE_LABELS[t]) for t in FINDING_TYPES],
+                      message="Select the type of finding")
     title = Text("Title", validators=[_required("a title"), max_length(200, "Title")])
     detail = LongText("Detail (optional)", validators=[max_length(10000, "Detail")])
-    priority = RadioField("Priority", widget=GovRadioInput(), choices=PRIORITY_CHOICES, default="medium",
-                          validators=[InputRequired(message="Select a priority")])
+    priority = Radios("Priority", choices=PRIORITY_CHOICES, default="medium",
+                          message="Select a priority")
 
 
 class ActionForm(FlaskForm):
     reference = Text("Reference", validators=[_required("a reference"), max_length(40, "Reference")],
                      description="Unique within your force, like AS-P1-03-A")
     title = Text("Title", validators=[_required("a title"), max_length(200, "Title")])
-    pillar_id = Select("Pillar", coerce=int, validators=[InputRequired(message="Select a pillar")])
+    pillar_id = Select("Pillar", coerce=_id, validate_choice=False,
+                       validators=[InputRequired(message="Select a pillar")])
     description = LongText("What will be done (optional)", validators=[max_length(10000, "Description")])
     success_measure = LongText("What does done look like? (optional)",
                                validators=[max_length(5000, "Success measure")],
                                description="The evidence that will show this action is complete")
-    owner_id = Select("Owner", coerce=int, validators=[InputRequired(message="Select an owner")],
+    owner_id = Select("Owner", coerce=_id, validate_choice=False,
+                      validators=[InputRequired(message="Select an owner")],
                       description="Only active users of this force are listed")
-    priority = RadioField("Priority", widget=GovRadioInput(), choices=PRIORITY_CHOICES, default="medium",
-                          validators=[InputRequired(message="Select a priority")])
+    priority = Radios("Priority", choices=PRIORITY_CHOICES, default="medium",
+                          message="Select a priority")
     start_date = GovDateField("Start date", description="For example, 1 4 2026. Leave blank if not known")
     due_date = GovDateField("Due date", description="For example, 31 3 2027. Leave blank if not known")
 
@@ -80,10 +87,9 @@ class TransitionForm(FlaskForm):
 
 
 class DeclareRagForm(FlaskForm):
-    rag = RadioField("Declared RAG", widget=GovRadioInput(),
-                     choices=[("none", "No declared RAG (use the computed one)"), ("red", "Red"),
+    rag = Radios("Declared RAG", choices=[("none", "No declared RAG (use the computed one)"), ("red", "Red"),
                               ("amber", "Amber"), ("green", "Green")],
-                     validators=[InputRequired(message="Select a RAG status")])
+                     message="Select a RAG status")
     reason = LongText("Why does it differ from the computed RAG?", validators=[max_length(2000, "Reason")])
 
 

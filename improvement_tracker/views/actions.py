@@ -17,7 +17,7 @@ from improvement_tracker.forms.plans import (
     ProgressUpdateForm,
     TransitionForm,
 )
-from improvement_tracker.models import Action, Finding, ProgressUpdate
+from improvement_tracker.models import Finding, ProgressUpdate
 from improvement_tracker.services import clock, milestones, plan_queries, plans, rag, status, users
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error

@@ -1,13 +1,12 @@
 """Create the plan, user and audit tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

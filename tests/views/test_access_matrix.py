@@ -1,0 +1,200 @@
+"""Every route × every role × own force and another force, from one table.
+
+A route missing from ROUTES fails `test_every_route_is_in_the_matrix`, so a new page cannot
+be added without deciding who may open it. Outside your scope is a 404 (the object is not
+admitted to exist); inside your scope but not your job is a 403.
+
+Cells: OK means the page opens (GET 200) or the change is accepted (POST 200 with the form
+shown again, or a redirect); REDIRECT means the role is sent elsewhere (302); 403 and 404
+are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from flask import url_for
+
+from tests import factories
+from tests.conftest import ClientRequest
+
+OK, REDIRECT = "ok", "redirect"
+ROLES = ("admin", "oversight", "programme_manager", "action_owner", "anonymous")
+
+# Cells per role: (own force, another force). Admin and oversight have no own force: both
+# columns are forces they do not belong to.
+EVERYONE_OK = dict.fromkeys(ROLES, (OK, OK))
+READ_PLAN = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, 404),
+             "action_owner": (404, 404)}
+MANAGE_PLAN = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404),
+               "action_owner": (404, 404)}
+READ_ACTION = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, 404),
+               "action_owner": (OK, 404)}
+MANAGE_ACTION = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404),
+                 "action_owner": (403, 404)}
+WORK_ACTION = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404),
+               "action_owner": (OK, 404)}
+ADMIN_ONLY = {"admin": (OK, OK), "oversight": (404, 404), "programme_manager": (404, 404),
+              "action_owner": (404, 404)}
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]
+    cells: dict[str, tuple[object, object]]
+    params: dict[str, str] | None = None  # fixed values for non-id URL parts
+    public: bool = False  # anonymous users may use it
+
+
+ROUTES: dict[str, Route] = {
+    "auth.index": Route(("GET",), dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), public=True),
+    "auth.sign_in": Route(("GET",), {**dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), "anonymous": (OK, OK)},
+                          public=True),
+    "auth.sign_out": Route(("POST",), dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), public=True),
+    "health.healthz": Route(("GET",), EVERYONE_OK, public=True),
+    "plans.my_actions": Route(("GET",), {"admin": (REDIRECT, REDIRECT), "oversight": (REDIRECT, REDIRECT),
+                                         "programme_manager": (OK, OK), "action_owner": (OK, OK)}),
+    "plans.forces": Route(("GET",), {"admin": (OK, OK), "oversight": (OK, OK),
+                                     "programme_manager": (REDIRECT, REDIRECT),
+                                     "action_owner": (REDIRECT, REDIRECT)}),
+    "plans.force_plan": Route(("GET",), READ_PLAN),
+    "plans.deep_dive_new": Route(("GET", "POST"), MANAGE_PLAN),
+    "plans.deep_dive": Route(("GET",), READ_PLAN),
+    "plans.deep_dive_edit": Route(("GET", "POST"), MANAGE_PLAN),
+    "plans.finding_new": Route(("GET", "POST"), MANAGE_PLAN),
+    "plans.finding": Route(("GET",), READ_PLAN),
+    "plans.finding_edit": Route(("GET", "POST"), MANAGE_PLAN),
+    "actions.new": Route(("GET", "POST"), MANAGE_PLAN),
+    "actions.show": Route(("GET",), READ_ACTION),
+    "actions.edit": Route(("GET", "POST"), MANAGE_ACTION),
+    "actions.due_date": Route(("GET", "POST"), MANAGE_ACTION),
+    "actions.declare_rag": Route(("GET", "POST"), MANAGE_ACTION),
+    "actions.update_new": Route(("GET", "POST"), WORK_ACTION),
+    "actions.change_status": Route(("GET", "POST"), WORK_ACTION, {"slug": "start"}),
+    "actions.history": Route(("GET",), READ_ACTION),
+    "actions.milestone_new": Route(("GET", "POST"), MANAGE_ACTION),
+    "actions.milestone_edit": Route(("GET", "POST"), MANAGE_ACTION),
+    "actions.milestone_complete": Route(("POST",), WORK_ACTION, {"change": "complete"}),
+    "actions.milestone_move": Route(("POST",), MANAGE_ACTION, {"direction": "down"}),
+    "admin.index": Route(("GET",), ADMIN_ONLY),
+}
+NOT_ROUTES = {"static"}
+
+
+@dataclass
+class Scope:
+    force_code: str
+    deep_dive_id: int
+    finding_id: int
+    action_id: int
+    milestone_id: int
+
+
+def _build_scope(force_code: str, owner) -> Scope:
+    deep_dive = factories.create_deep_dive(force_code)
+    finding = factories.create_finding(deep_dive)
+    action = factories.create_action(owner, finding=finding, due=date.today() + timedelta(days=20))
+    milestone = factories.create_milestone(action, "First")
+    factories.create_milestone(action, "Second")
+    return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id)
+
+
+@pytest.fixture
+def world():
+    owner = factories.create_user("action_owner", "avon-and-somerset")
+    other_owner = factories.create_user("action_owner", "durham")
+    users = {
+        "admin": factories.create_user("admin", None),
+        "oversight": factories.create_user("oversight", None),
+        "programme_manager": factories.create_user("programme_manager", "avon-and-somerset"),
+        "action_owner": owner,
+    }
+    return {
+        "users": users,
+        "own": _build_scope("avon-and-somerset", owner),
+        "other": _build_scope("durham", other_owner),
+        "colleague_action": factories.create_action(
+            factories.create_user("action_owner", "avon-and-somerset"), reference="COLLEAGUE").id,
+    }
+
+
+def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
+    values = dict(route.params or {})
+    with app.test_request_context():
+        rule = next(app.url_map.iter_rules(endpoint))
+        for arg in rule.arguments:
+            if arg in values:
+                continue
+            if arg == "code":
+                values[arg] = scope.force_code
+            elif arg in ("deep_dive_id", "finding_id", "action_id", "milestone_id"):
+                values[arg] = getattr(scope, arg)
+            elif arg == "user_id":
+                values[arg] = users["action_owner"].id
+            else:
+                raise AssertionError(f"test_access_matrix does not know how to fill <{arg}> of {endpoint}")
+        return url_for(endpoint, **values)
+
+
+def _check(status: int, expected, method: str, url: str, location: str) -> None:
+    if expected == OK:
+        allowed = {200} if method == "GET" else {200, 302}
+        assert status in allowed, f"{method} {url}: expected it to work, got {status} {location}"
+        if status == 302:
+            assert not location.startswith("/sign-in"), f"{method} {url} sent to sign in"
+    elif expected == REDIRECT:
+        assert status == 302, f"{method} {url}: expected a redirect, got {status}"
+    else:
+        assert status == expected, f"{method} {url}: expected {expected}, got {status}"
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_ROUTES
+    assert endpoints - set(ROUTES) == set(), "add these routes to ROUTES"
+    assert set(ROUTES) - endpoints == set(), "these routes no longer exist"
+    for endpoint, route in ROUTES.items():
+        methods = set().union(*(r.methods for r in app.url_map.iter_rules(endpoint))) - {"HEAD", "OPTIONS"}
+        assert methods == set(route.methods), f"{endpoint} answers {methods}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_access(app, client, world, endpoint, role):
+    route = ROUTES[endpoint]
+    request = ClientRequest(client)
+    if role != "anonymous":
+        request.login(world["users"][role])
+    for column, scope in enumerate((world["own"], world["other"])):
+        url = _url(app, endpoint, route, scope, world["users"])
+        for method in route.methods:
+            if role == "anonymous" and not route.public:
+                expected: object = REDIRECT
+            else:
+                expected = route.cells[role][column]
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": request.csrf_token()})
+            location = response.headers.get("Location", "")
+            _check(response.status_code, expected, method, url, location)
+            if role == "anonymous" and not route.public:
+                assert location.startswith("/sign-in"), f"{method} {url} did not ask to sign in"
+            if response.status_code == 200 and response.mimetype == "text/html":
+                request.check_page(response)
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if e.startswith("actions.") and e != "actions.new"))
+def test_owner_cannot_reach_a_colleagues_action(app, client, world, endpoint):
+    """Same force, not theirs: as good as another force's."""
+    route = ROUTES[endpoint]
+    request = ClientRequest(client).login(world["users"]["action_owner"])
+    scope = world["own"]
+    colleague = Scope(scope.force_code, scope.deep_dive_id, scope.finding_id, world["colleague_action"],
+                      scope.milestone_id)
+    url = _url(app, endpoint, route, colleague, world["users"])
+    for method in route.methods:
+        data = {"csrf_token": request.csrf_token()}
+        response = client.get(url) if method == "GET" else client.post(url, data=data)
+        assert response.status_code == 404, f"{method} {url}: got {response.status_code}"
