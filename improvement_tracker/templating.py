@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
@@ -55,9 +56,40 @@ def csp_nonce() -> str:
     return make()
 
 
+def paragraph(text: str | None, empty: str = "") -> Markup:
+    """User text as one escaped paragraph that keeps its line breaks."""
+    return Markup('<p class="govuk-body app-pre-wrap">{}</p>').format(text or empty)
+
+
+def history_value(value, field: str) -> str:
+    """An audited value as a person would say it: labels, not codes; dates in words."""
+    if value is None or value == "":
+        return "(none)"
+    if field in ("status",) and value in STATUS_LABELS:
+        return STATUS_LABELS[value]
+    if field in ("declared_rag",) and value in RAG_LABELS:
+        return RAG_LABELS[value]
+    if field == "priority" and value in PRIORITY_LABELS:
+        return PRIORITY_LABELS[value]
+    if field == "type" and value in FINDING_TYPE_LABELS:
+        return FINDING_TYPE_LABELS[value]
+    if field == "role" and value in ROLE_LABELS:
+        return ROLE_LABELS[value]
+    if isinstance(value, str) and field.endswith("date"):
+        try:
+            return govuk_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
+    app.add_template_filter(paragraph, "paragraph")
+    app.add_template_filter(history_value, "history_value")
 
     app.add_template_global(error_list, "error_list")
     # Globals, not context variables, so imported macros can read them too.

@@ -37,7 +37,7 @@ def normalise_email(email: str) -> str:
 
 def check_email(email: str) -> str:
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ServiceError("Enter an email address in the correct format, like name@example.police.uk",
                            "email") from exc

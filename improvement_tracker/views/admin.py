@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import login_required, login_user
 
 from improvement_tracker import security
-from improvement_tracker.views._helpers import me
+from improvement_tracker.extensions import db
+from improvement_tracker.forms.admin import (
+    COHORT_LABELS,
+    COUNTRY_LABELS,
+    NO_FORCE,
+    ForceForm,
+    PasswordForm,
+    PillarForm,
+    UserEditForm,
+    UserFilterForm,
+    UserForm,
+    choices,
+)
+from improvement_tracker.forms.auth import ConfirmForm
+from improvement_tracker.models import Force, Pillar, User
+from improvement_tracker.services import reference_admin, users
+from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.views._helpers import commit, me, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,11 +35,218 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _admins_only() -> None:
     """Everything under /admin is for administrators; anyone else is told it does not exist."""
     if not security.can_administer(me()):
-        from flask import abort
-
         abort(404)
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"COUNTRY_LABELS": COUNTRY_LABELS, "COHORT_LABELS": COHORT_LABELS}
 
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", counts=reference_admin.counts(db.session))
+
+
+# --- users ------------------------------------------------------------------------------
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _force_choices() -> list:
+    return choices((f.code, f.name) for f in reference_admin.forces(db.session))
+
+
+def _keep_me_signed_in(user: User) -> None:
+    """A change to your own account rotates your session token: carry this session over."""
+    if user.id == me().id:
+        login_user(user)
+
+
+def _pagination(page: int, pages: int, args: dict[str, str]) -> dict | None:
+    """govukPagination's parameters: first, last, and the pages either side of the current one."""
+    if pages <= 1:
+        return None
+
+    def href(n: int) -> str:
+        return url_for("admin.users") + "?" + urlencode({**args, "page": n})
+
+    items: list[dict] = []
+    for n in range(1, pages + 1):
+        if n in (1, pages) or abs(n - page) <= 1:
+            items.append({"number": n, "href": href(n), "current": n == page})
+        elif not items[-1].get("ellipsis"):
+            items.append({"ellipsis": True})
+    params: dict = {"items": items, "landmarkLabel": "Pages of users"}
+    if page > 1:
+        params["previous"] = {"href": href(page - 1)}
+    if page < pages:
+        params["next"] = {"href": href(page + 1)}
+    return params
+
+
+@bp.get("/users", endpoint="users")
+def users_list():
+    form = UserFilterForm(request.args)
+    form.force.choices = [form.force.choices[0], *_force_choices()]
+    force = reference_admin.force_by_code(db.session, form.force.data) if form.force.data else None
+    page_arg = request.args.get("page", "1")
+    result = reference_admin.user_page(
+        db.session, role=form.role.data or None, force=force,
+        page=int(page_arg) if page_arg.isdigit() else 1, page_size=current_app.config["PAGE_SIZE"],
+    )
+    args = {k: v for k, v in request.args.items() if k in ("role", "force") and v}
+    return render_template("admin/users.html", form=form, result=result, filtered=bool(args),
+                           pagination=_pagination(result.page, result.pages, args))
+
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    form.force.choices = [NO_FORCE, *_force_choices()]
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                db.session, email=form.email.data, name=form.name.data, role=form.role.data,
+                force_code=form.force.data or None, password=form.password.data, actor=me(),
+            )
+            commit(f"{user.name} can now sign in with {user.email}")
+            return redirect(url_for("admin.users"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserEditForm(data={"name": user.name, "role": user.role,
+                              "force": user.force.code if user.force else ""})
+    form.force.choices = [NO_FORCE, *_force_choices()]
+    if form.validate_on_submit():
+        try:
+            changes = users.update_user(db.session, user, name=form.name.data, role=form.role.data,
+                                        force_code=form.force.data or None, actor=me())
+            commit(f"Changes to {user.name} saved" if changes else "Nothing was changed")
+            _keep_me_signed_in(user)
+            return redirect(url_for("admin.users"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/user_edit.html", form=form, user=user)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _user_or_404(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            users.set_active(db.session, user, active, actor=me())
+            commit(f"{user.name} can sign in again" if active
+                   else f"{user.name} has been deactivated and signed out")
+        except ServiceError as error:
+            show_error(form, error)
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def user_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def user_reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def user_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.set_password(db.session, user, form.password.data, actor=me())
+            commit(f"New password set for {user.name}. Give it to them in person or by phone")
+            _keep_me_signed_in(user)
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/user_password.html", form=form, user=user)
+
+
+# --- pillars ----------------------------------------------------------------------------
+
+def _pillar_or_404(code: str) -> Pillar:
+    pillar = reference_admin.pillar_by_code(db.session, code)
+    if pillar is None:
+        abort(404)
+    return pillar
+
+
+@bp.get("/pillars")
+def pillars():
+    return render_template("admin/pillars.html", pillars=reference_admin.pillars(db.session))
+
+
+@bp.route("/pillars/<code>/edit", methods=["GET", "POST"])
+def pillar_edit(code: str):
+    pillar = _pillar_or_404(code)
+    form = PillarForm(obj=pillar)
+    if form.validate_on_submit():
+        try:
+            changes = reference_admin.update_pillar(db.session, pillar, name=form.name.data,
+                                                    description=form.description.data or "", actor=me())
+            commit(f"Pillar {pillar.code} saved" if changes else "Nothing was changed")
+            return redirect(url_for("admin.pillars"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/pillar_edit.html", form=form, pillar=pillar)
+
+
+# --- forces -----------------------------------------------------------------------------
+
+def _force_or_404(code: str) -> Force:
+    force = reference_admin.force_by_code(db.session, code)
+    if force is None:
+        abort(404)
+    return force
+
+
+@bp.get("/forces")
+def forces():
+    return render_template("admin/forces.html", forces=reference_admin.forces(db.session),
+                           user_counts=reference_admin.force_user_counts(db.session))
+
+
+@bp.route("/forces/new", methods=["GET", "POST"])
+def force_new():
+    form = ForceForm()
+    if form.validate_on_submit():
+        try:
+            force = reference_admin.create_force(db.session, name=form.name.data, country=form.country.data,
+                                                 cohort=form.cohort.data, actor=me())
+            commit(f"{force.name} added")
+            return redirect(url_for("admin.forces"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/force_form.html", form=form, force=None)
+
+
+@bp.route("/forces/<code>/edit", methods=["GET", "POST"])
+def force_edit(code: str):
+    force = _force_or_404(code)
+    form = ForceForm(obj=force)
+    if form.validate_on_submit():
+        try:
+            changes = reference_admin.update_force(db.session, force, name=form.name.data,
+                                                   country=form.country.data, cohort=form.cohort.data,
+                                                   actor=me())
+            commit(f"{force.name} saved" if changes else "Nothing was changed")
+            return redirect(url_for("admin.forces"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/force_form.html", form=form, force=force)

@@ -50,7 +50,7 @@ class Route:
 
 ROUTES: dict[str, Route] = {
     "auth.index": Route(("GET",), dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), public=True),
-    "auth.sign_in": Route(("GET",), {**dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), "anonymous": (OK, OK)},
+    "auth.sign_in": Route(("GET", "POST"), {**dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), "anonymous": (OK, OK)},
                           public=True),
     "auth.sign_out": Route(("POST",), dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), public=True),
     "health.healthz": Route(("GET",), EVERYONE_OK, public=True),
@@ -79,6 +79,17 @@ ROUTES: dict[str, Route] = {
     "actions.milestone_complete": Route(("POST",), WORK_ACTION, {"change": "complete"}),
     "actions.milestone_move": Route(("POST",), MANAGE_ACTION, {"direction": "down"}),
     "admin.index": Route(("GET",), ADMIN_ONLY),
+    "admin.users": Route(("GET",), ADMIN_ONLY),
+    "admin.user_new": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.user_edit": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.user_deactivate": Route(("POST",), ADMIN_ONLY),
+    "admin.user_reactivate": Route(("POST",), ADMIN_ONLY),
+    "admin.user_password": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.pillars": Route(("GET",), ADMIN_ONLY),
+    "admin.pillar_edit": Route(("GET", "POST"), ADMIN_ONLY, {"code": "P1"}),
+    "admin.forces": Route(("GET",), ADMIN_ONLY),
+    "admin.force_new": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.force_edit": Route(("GET", "POST"), ADMIN_ONLY),
 }
 NOT_ROUTES = {"static"}
 
