@@ -58,9 +58,11 @@ def make_app(instance_path: str, database_url: str, **overrides) -> Flask:
     }
     os.environ["INSTANCE_PATH"] = instance_path
     try:
-        return create_app({"ENV": env, "TESTING": True, **overrides})
+        app = create_app({"ENV": env, "TESTING": True, **overrides})
     finally:
         os.environ.pop("INSTANCE_PATH", None)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +121,6 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

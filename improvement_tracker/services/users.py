@@ -78,7 +78,10 @@ def create_user(
     force_code: str | None,
     password: str,
     actor: User | None,
+    password_hash: str | None = None,
 ) -> User:
+    """Create an account. ``password_hash`` lets a caller that creates many accounts with one
+    shared password (the demo) hash it once; it must be the hash of ``password``."""
     email = check_email(email)
     name = (name or "").strip()
     if not name:
@@ -93,7 +96,7 @@ def create_user(
         role=role,
         force_id=force.id if force else None,
         active=True,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         session_token=secrets.token_hex(16),
     )
     session.add(user)

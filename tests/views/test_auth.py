@@ -170,3 +170,19 @@ def test_successful_sign_in_is_audited(client_request):
     client_request.login(user)
     events = db.session.query(AuditEvent).filter_by(actor_id=user.id, event="user.signed_in").all()
     assert len(events) == 1
+
+
+def test_idle_session_expires(app, tmp_path, database_url):
+    import time
+    from datetime import timedelta
+
+    from tests.conftest import ClientRequest, make_app
+
+    short = make_app(str(tmp_path), database_url, PERMANENT_SESSION_LIFETIME=timedelta(seconds=1))
+    with short.app_context():
+        user = factories.create_user()
+        request = ClientRequest(short.test_client()).login(user)
+        assert request.client.get("/my-actions").status_code == 200
+        time.sleep(2.1)  # the signed cookie's timestamp is checked in whole seconds
+        response = request.client.get("/my-actions")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
