@@ -114,7 +114,7 @@ def force_user_counts(session: Session) -> dict[int, int]:
         select(User.force_id, func.count()).where(User.force_id.is_not(None), User.active.is_(True))
         .group_by(User.force_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 # --- users list -------------------------------------------------------------------------
