@@ -39,9 +39,11 @@ setup-test: $(VENV)/.installed-test assets
 db: setup
 	$(FLASK) db upgrade
 
+# The scheduler (reminders, outbox) runs beside the development server and stops with it.
 run: db
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop). Emails go to instance/outbox/ unless SMTP_HOST is set."
+	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup-test

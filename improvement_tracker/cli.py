@@ -47,6 +47,7 @@ def _sign_in_table(accounts: list[demo.DemoAccount], password: str) -> str:
 
 
 def register(app: Flask) -> None:
+    register_reminders(app)
     users_group = AppGroup("users", help="Manage user accounts.")
 
     @users_group.command("create")
@@ -106,3 +107,64 @@ def register(app: Flask) -> None:
             click.echo("Demo data already present: nothing added.")
         click.echo("")
         click.echo(_sign_in_table(result.accounts, result.password))
+
+
+def register_reminders(app: Flask) -> None:
+    """Reminders, the outbox and the scheduler process."""
+    from datetime import date as date_type
+
+    from improvement_tracker import scheduler
+    from improvement_tracker.services import clock, reminders, settings
+
+    reminders_group = AppGroup("reminders", help="Reminder emails.")
+
+    @reminders_group.command("run")
+    @click.option("--today", "day", metavar="YYYY-MM-DD", help="Run as if it were this day (Europe/London).")
+    @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+    def run_reminders(day: str | None, dry_run: bool) -> None:
+        """Work out every reminder due today, claim each once, and send one digest per person."""
+        try:
+            today = date_type.fromisoformat(day) if day else clock.today()
+        except ValueError:
+            click.echo(f"Error: --today must be a date like 2026-11-27, not {day!r}", err=True)
+            sys.exit(2)
+        if dry_run:
+            config = settings.load(db.session)
+            items = reminders.pending_preview(db.session, reminders.collect(db.session, today, config))
+            if not reminders.is_working_day(today):
+                items = []
+            by_person: dict[str, list] = {}
+            for item in items:
+                by_person.setdefault(item.recipient.email, []).append(item)
+            for email, mine in sorted(by_person.items()):
+                click.echo(f"{email}: {len(mine)} item(s)")
+                for item in mine:
+                    click.echo(f"  {reminders.KIND_LABELS[item.kind]}: {item.action.reference} – {item.label}")
+            click.echo(f"Dry run for {today}: would send {len(by_person)} emails to {len(by_person)} recipients "
+                       f"({len(items)} items). Nothing was sent or recorded.")
+            return
+        report = scheduler.daily_reminders(app, today)
+        if not report.working_day:
+            click.echo(f"{today} is not a working day in England and Wales: no reminders are sent.")
+            return
+        click.echo(f"Reminders for {today}: {len(report.notifications)} emails to {report.recipients} recipients "
+                   f"({len(report.items)} items due, already-sent ones skipped).")
+
+    outbox_group = AppGroup("outbox", help="The email outbox.")
+
+    @outbox_group.command("send")
+    def send_outbox() -> None:
+        """Deliver pending emails now."""
+        report = scheduler.send_outbox(app)
+        click.echo(f"Outbox: {len(report.sent)} sent, {len(report.retrying)} to retry, {len(report.failed)} failed.")
+
+    scheduler_group = AppGroup("scheduler", help="The one scheduler process.")
+
+    @scheduler_group.command("run")
+    def run_scheduler() -> None:
+        """Run the jobs (outbox every 2 minutes, reminders 07:00, weekly summaries 07:30). Run one only."""
+        click.echo("Scheduler running (Europe/London). Ctrl+C to stop.")
+        scheduler.build(app).start()
+
+    for group in (reminders_group, outbox_group, scheduler_group):
+        app.cli.add_command(group)

@@ -85,6 +85,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         raise ConfigError("SESSION_COOKIE_SECURE cannot be turned off in production")
 
     max_upload_mb = _int("MAX_UPLOAD_MB", 20, env)
+    max_files = _int("MAX_FILES_PER_UPLOAD", 10, env)
     idle_minutes = _int("SESSION_IDLE_MINUTES", 30, env)
 
     return {
@@ -97,7 +98,13 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance / "uploads")),
         "MAX_UPLOAD_MB": max_upload_mb,
         # The whole request may carry several files plus form fields.
-        "MAX_CONTENT_LENGTH": (max_upload_mb * 10 + 1) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": (max_upload_mb * max(max_files, 1) + 1) * 1024 * 1024,
+        "MAX_FILES_PER_UPLOAD": max_files,
+        # Virus scanning: off unless clamd is configured (a UNIX socket, or a host and port).
+        "CLAMD_SOCKET": env.get("CLAMD_SOCKET", ""),
+        "CLAMD_HOST": env.get("CLAMD_HOST", ""),
+        "CLAMD_PORT": _int("CLAMD_PORT", 3310, env),
+        "CLAMD_TIMEOUT": _int("CLAMD_TIMEOUT", 60, env),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -115,4 +122,14 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "PAGE_SIZE": _int("PAGE_SIZE", 50, env),
         "TRUST_PROXY": _bool(env.get("TRUST_PROXY"), False),
         "SERVICE_NAME": "Improvement Tracker",
+        # Email: SMTP when SMTP_HOST is set, otherwise one .eml per message in OUTBOX_DIR.
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 25, env),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30, env),
+        "MAIL_FROM": env.get("MAIL_FROM", "Improvement Tracker <no-reply@improvement-tracker.invalid>"),
+        "OUTBOX_DIR": env.get("OUTBOX_DIR", str(instance / "outbox")),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5, env),
     }

@@ -219,3 +219,51 @@ def error_messages(page: BeautifulSoup) -> list[str]:
 
 def summary_errors(page: BeautifulSoup) -> list[str]:
     return [a.get_text(strip=True) for a in page.select(".govuk-error-summary__list a")]
+
+
+# --- email ---------------------------------------------------------------------------------
+
+class SmtpCapture:
+    """An aiosmtpd handler that keeps every message, or refuses the first `refuse` attempts."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse = 0
+        self.attempts = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email
+        from email import policy
+
+        self.attempts += 1
+        if self.refuse:
+            self.refuse -= 1
+            return "421 4.3.2 Service not available, closing transmission channel"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpCapture, int]]:
+    """A real SMTP server on loopback; the test's app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpCapture()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()

@@ -1,6 +1,7 @@
 """SQLAlchemy models only: no queries, no rules (those live in services)."""
 
 from improvement_tracker.models.audit import AuditEvent
+from improvement_tracker.models.notifications import Notification, ReminderClaim, Setting
 from improvement_tracker.models.plans import (
     Action,
     DeepDive,
@@ -21,7 +22,10 @@ __all__ = [
     "Force",
     "LoginAttempt",
     "Milestone",
+    "Notification",
     "Pillar",
     "ProgressUpdate",
+    "ReminderClaim",
+    "Setting",
     "User",
 ]

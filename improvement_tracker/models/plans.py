@@ -104,6 +104,8 @@ class Action(db.Model):
     declared_rag_reason: Mapped[str | None] = mapped_column(Text)
     declared_rag_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     declared_rag_at: Mapped[datetime | None]
+    # When the current owner was given the action: the assignment email's key.
+    assigned_at: Mapped[datetime | None]
     # Time of the newest progress update (or creation): read by RAG and stale reminders.
     last_update_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -171,6 +171,7 @@ def create_action(
         original_due_date=due_date,
         current_due_date=due_date,
         last_update_at=utcnow(),
+        assigned_at=utcnow(),
         **values,
     )
     session.add(action)
@@ -217,6 +218,7 @@ def update_action(session: Session, action: Action, fields: ActionFields, *, act
     old_owner = action.owner.email if action.owner else None
     changes = audit.apply_changes(action, values)
     if "owner_id" in changes:
+        action.assigned_at = utcnow()  # the new owner is told; the old owner's reminders stop
         session.flush()
         session.refresh(action, ["owner"])
         changes["owner_id"] = [old_owner, action.owner.email if action.owner else None]

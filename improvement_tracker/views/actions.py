@@ -21,6 +21,7 @@ from improvement_tracker.models import Finding, ProgressUpdate
 from improvement_tracker.services import clock, milestones, plan_queries, plans, rag, status, users
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.views.notifications import action_reminders
 from improvement_tracker.views.plans import pillars
 
 bp = Blueprint("actions", __name__)
@@ -98,7 +99,7 @@ def show(action_id: int):
         can_manage=security.can_manage_plan(user, action.force_id),
         can_work=security.can_work_on_action(user, action),
         can_see_plan=security.can_manage_plan(user, action.force_id) or user.role == security.OVERSIGHT,
-        confirm=ConfirmForm(), today=today,
+        confirm=ConfirmForm(), today=today, reminders=action_reminders(action),
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
+from sqlalchemy import func, select
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
@@ -22,8 +23,11 @@ from improvement_tracker.forms.admin import (
     choices,
 )
 from improvement_tracker.forms.auth import ConfirmForm
-from improvement_tracker.models import Force, Pillar, User
+from improvement_tracker.forms.notifications import ReminderSettingsForm
+from improvement_tracker.models import Force, Notification, Pillar, User
+from improvement_tracker.services import outbox as outbox_service
 from improvement_tracker.services import reference_admin, users
+from improvement_tracker.services import settings as reminder_settings_service
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error
 
@@ -250,3 +254,56 @@ def force_edit(code: str):
         except ServiceError as error:
             show_error(form, error)
     return render_template("admin/force_form.html", form=form, force=force)
+
+
+# --- reminders and the outbox ----------------------------------------------------------
+
+@bp.route("/reminders", methods=["GET", "POST"])
+def reminder_settings():
+    current = reminder_settings_service.load(db.session)
+    form = ReminderSettingsForm()
+    if request.method == "GET":
+        form.due_soon_days.data = ", ".join(map(str, current.due_soon_days))
+        form.overdue_days.data = ", ".join(map(str, current.overdue_days))
+        form.escalation_days.data = str(current.escalation_days)
+        form.stale_days.data = str(current.stale_days)
+    if form.validate_on_submit():
+        try:
+            parse = reminder_settings_service.parse_days
+            new = reminder_settings_service.ReminderSettings(
+                due_soon_days=tuple(sorted(parse(form.due_soon_days.data, "due_soon_days"), reverse=True)),
+                overdue_days=tuple(sorted(parse(form.overdue_days.data, "overdue_days"))),
+                escalation_days=parse(form.escalation_days.data, "escalation_days")[0],
+                stale_days=parse(form.stale_days.data, "stale_days")[0],
+            )
+            changes = reminder_settings_service.save(db.session, new, actor=me())
+            commit("Reminder settings saved" if changes else "Nothing was changed")
+            return redirect(url_for("admin.reminder_settings"))
+        except ServiceError as error:
+            show_error(form, error)
+    return render_template("admin/reminder_settings.html", form=form)
+
+
+@bp.get("/outbox")
+def outbox():
+    problems = list(db.session.scalars(
+        select(Notification).where(Notification.status.in_(("failed", "sending")))
+        .order_by(Notification.created_at.desc()).limit(200)))
+    counts = dict(db.session.execute(
+        select(Notification.status, func.count()).group_by(Notification.status)).all())
+    return render_template("admin/outbox.html", problems=problems, counts=counts, confirm=ConfirmForm())
+
+
+@bp.post("/outbox/<int:notification_id>/retry")
+def outbox_retry(notification_id: int):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            outbox_service.retry(db.session, notification, actor=me())
+            commit(f"The email to {notification.recipient.email} will be sent again within a few minutes")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("admin.outbox"))

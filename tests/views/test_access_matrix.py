@@ -90,6 +90,11 @@ ROUTES: dict[str, Route] = {
     "admin.forces": Route(("GET",), ADMIN_ONLY),
     "admin.force_new": Route(("GET", "POST"), ADMIN_ONLY),
     "admin.force_edit": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.reminder_settings": Route(("GET", "POST"), ADMIN_ONLY),
+    "admin.outbox": Route(("GET",), ADMIN_ONLY),
+    "admin.outbox_retry": Route(("POST",), ADMIN_ONLY),
+    "notifications.preferences": Route(("GET", "POST"), {r: (OK, OK) for r in ROLES if r != "anonymous"}),
+    "notifications.ledger": Route(("GET",), READ_PLAN),
 }
 NOT_ROUTES = {"static"}
 
@@ -112,16 +117,28 @@ def _build_scope(force_code: str, owner) -> Scope:
     return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id)
 
 
+def _failed_email(recipient) -> int:
+    from improvement_tracker.extensions import db
+    from improvement_tracker.models import Notification
+
+    notification = Notification(recipient_id=recipient.id, kind="digest", dedupe_key="matrix", subject="Test",
+                                items=[], status="failed", attempts=5)
+    db.session.add(notification)
+    db.session.commit()
+    return notification.id
+
+
 @pytest.fixture
 def world():
     owner = factories.create_user("action_owner", "avon-and-somerset")
     other_owner = factories.create_user("action_owner", "durham")
-    users = {
+    users: dict = {
         "admin": factories.create_user("admin", None),
         "oversight": factories.create_user("oversight", None),
         "programme_manager": factories.create_user("programme_manager", "avon-and-somerset"),
         "action_owner": owner,
     }
+    users["notification_id"] = _failed_email(owner)
     return {
         "users": users,
         "own": _build_scope("avon-and-somerset", owner),
@@ -144,6 +161,8 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
                 values[arg] = getattr(scope, arg)
             elif arg == "user_id":
                 values[arg] = users["action_owner"].id
+            elif arg == "notification_id":
+                values[arg] = users["notification_id"]
             else:
                 raise AssertionError(f"test_access_matrix does not know how to fill <{arg}> of {endpoint}")
         return url_for(endpoint, **values)

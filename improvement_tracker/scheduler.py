@@ -1,0 +1,77 @@
+"""The scheduler process and its jobs. Run exactly one: `flask --app wsgi scheduler run`.
+
+Web workers never start it (under gunicorn every worker would run every job). Every job is
+safe to run twice or in two processes at once: work is claimed in the database first.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import Flask
+
+from improvement_tracker.extensions import db
+from improvement_tracker.services import clock, outbox, reminders, settings
+from improvement_tracker.services.mail import sender_from_config
+
+log = logging.getLogger(__name__)
+
+
+def send_outbox(app: Flask) -> outbox.SendReport:
+    with app.app_context():
+        try:
+            return outbox.send_pending(
+                db.session, sender_from_config(app.config), base_url=app.config["BASE_URL"],
+                mail_from=app.config["MAIL_FROM"], max_attempts=app.config["MAIL_MAX_ATTEMPTS"])
+        finally:
+            db.session.remove()
+
+
+def assignments_and_outbox(app: Flask) -> None:
+    """Every few minutes: tell new owners, then deliver what is waiting."""
+    with app.app_context():
+        try:
+            reminders.run_assignments(db.session, clock.today())
+        finally:
+            db.session.remove()
+    report = send_outbox(app)
+    if report.sent or report.failed:
+        log.info("outbox: %d sent, %d retrying, %d failed", len(report.sent), len(report.retrying),
+                 len(report.failed))
+
+
+def daily_reminders(app: Flask, today: date | None = None) -> reminders.RunReport:
+    with app.app_context():
+        try:
+            report = reminders.run_daily(db.session, today or clock.today(), settings.load(db.session))
+        finally:
+            db.session.remove()
+    send_outbox(app)
+    log.info("reminders for %s: %d emails to %d recipients", report.day, len(report.notifications),
+             report.recipients)
+    return report
+
+
+def weekly_summaries(app: Flask) -> None:
+    with app.app_context():
+        try:
+            reminders.queue_weekly_summaries(db.session, clock.today())
+        finally:
+            db.session.remove()
+    send_outbox(app)
+
+
+def build(app: Flask):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler = BlockingScheduler(timezone="Europe/London",
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    scheduler.add_job(assignments_and_outbox, "interval", minutes=2, args=[app], id="outbox")
+    scheduler.add_job(daily_reminders, CronTrigger(hour=7, minute=0, timezone="Europe/London"), args=[app],
+                      id="daily_reminders")
+    # Daily on weekdays at 07:30; the service sends only on the week's first working day, once.
+    scheduler.add_job(weekly_summaries, CronTrigger(day_of_week="mon-fri", hour=7, minute=30,
+                                                    timezone="Europe/London"), args=[app], id="weekly_summaries")
+    return scheduler

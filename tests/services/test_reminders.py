@@ -1,0 +1,317 @@
+"""Reminders over real SMTP: who gets which email on which day, exactly once.
+
+The simulated month is March 2027, which has Good Friday (26th) and Easter Monday (29th).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from improvement_tracker import scheduler
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Action, Notification, ReminderClaim, User
+from improvement_tracker.services import outbox, plans, reminders
+from improvement_tracker.services.mail import SmtpSender
+from improvement_tracker.services.settings import ReminderSettings
+from improvement_tracker.services.working_days import first_working_day_of_week, is_working_day
+from tests import factories
+from tests.conftest import make_app
+
+MARCH = [date(2027, 3, 1) + timedelta(days=n) for n in range(31)]
+LONG_AGO = datetime(2027, 1, 1, 9, 0)
+
+
+@pytest.fixture
+def mail_app(app, smtp_server, tmp_path, database_url):
+    handler, port = smtp_server
+    return make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                    BASE_URL="https://tracker.example.gov.uk")
+
+
+def _action(owner: User, reference: str, due: date | None, status: str = "not_started",
+            last_update: datetime = LONG_AGO) -> Action:
+    action = factories.create_action(owner, reference=reference, due=due, status=status)
+    action.assigned_at = LONG_AGO
+    action.last_update_at = last_update
+    db.session.commit()
+    return action
+
+
+@pytest.fixture
+def month_plan(app):
+    people = {
+        "olive": factories.create_user("action_owner", email="olive@example.police.uk", name="Olive Owner"),
+        "paul": factories.create_user("action_owner", email="paul@example.police.uk", name="Paul Paused"),
+        "sam": factories.create_user("action_owner", email="sam@example.police.uk", name="Sam Silent"),
+        "pat": factories.create_user("programme_manager", email="pat@example.police.uk", name="Pat Manager"),
+        "ollie": factories.create_user("oversight", None, email="ollie@example.gov.uk", name="Ollie Oversight"),
+    }
+    people["paul"].reminders_paused_until = date(2027, 3, 31)
+    db.session.commit()
+    _action(people["olive"], "A", date(2027, 3, 10))
+    _action(people["olive"], "B", date(2027, 3, 10))
+    _action(people["paul"], "C", date(2027, 3, 2))
+    _action(people["sam"], "D", date(2027, 12, 1), status="in_progress", last_update=datetime(2027, 2, 1, 10))
+    _action(people["olive"], "NO-DATE", None)
+    return people
+
+
+def _received(handler) -> dict[str, list[tuple[str, str]]]:
+    """Emails per recipient: (subject, plain text)."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for message in handler.messages:
+        out[message["To"]].append((message["Subject"], message.get_body(("plain",)).get_content()))
+    return out
+
+
+def test_a_month_of_reminders(mail_app, month_plan, smtp_server):
+    handler, _ = smtp_server
+    by_day: dict[date, dict[str, list[str]]] = {}
+    for day in MARCH:
+        before = len(handler.messages)
+        scheduler.daily_reminders(mail_app, day)
+        scheduler.daily_reminders(mail_app, day)  # a rerun the same day sends nothing more
+        today_msgs = handler.messages[before:]
+        by_day[day] = defaultdict(list)
+        for message in today_msgs:
+            by_day[day][message["To"]].append(message["Subject"])
+
+    def days_for(address: str) -> list[int]:
+        return [d.day for d, mail in by_day.items() for _ in mail.get(address, [])]
+
+    # Olive: due-soon (30-day catch-up on the 1st, 7 days, 1 day), then overdue on days 1, 2, 4, 8 and 16;
+    # day 4 (Sunday 14th) moves to Monday 15th, day 16 (Good Friday) to Tuesday 30th.
+    assert days_for("olive@example.police.uk") == [1, 3, 9, 11, 12, 15, 18, 30]
+    olive = _received(handler)["olive@example.police.uk"]
+    for subject, text in olive:
+        assert subject == "2 improvement actions need your attention"
+        assert "* A: " in text and "* B: " in text and "NO-DATE" not in text
+        assert "https://tracker.example.gov.uk/notifications" in text
+    assert "Due in 9 days" in olive[0][1]
+    assert "16 days overdue" not in olive[-1][1] and "20 days overdue" in olive[-1][1]
+
+    # Paul is on leave: nothing, although his action is overdue all month.
+    assert days_for("paul@example.police.uk") == []
+    # Sam's in-progress action went quiet on 1 February: one nudge at 28 days, then silence.
+    assert days_for("sam@example.police.uk") == [1]
+    assert "No progress update for 28 days" in _received(handler)["sam@example.police.uk"][0][1]
+
+    # Pat: weekly summaries on each week's first working day (Tuesday 30th after Easter Monday),
+    # and escalations at 14 days overdue: Paul's C on the 16th (pause or not), A and B on the 24th.
+    pat = by_day
+    assert days_for("pat@example.police.uk") == [1, 8, 15, 16, 22, 24, 30]
+    assert pat[date(2027, 3, 16)]["pat@example.police.uk"] == ["1 improvement action needs your attention"]
+    assert pat[date(2027, 3, 24)]["pat@example.police.uk"] == ["2 improvement actions need your attention"]
+    assert pat[date(2027, 3, 8)]["pat@example.police.uk"] == ["Weekly summary: Avon and Somerset improvement plan"]
+    assert days_for("ollie@example.gov.uk") == [1, 8, 15, 22, 30]
+
+    # Never two emails to one person on one day; nothing on weekends or bank holidays.
+    for day, mail in by_day.items():
+        assert all(len(subjects) == 1 for subjects in mail.values()), day
+        if not is_working_day(day):
+            assert not mail, day
+    ids = [m["Message-ID"] for m in handler.messages]
+    assert len(ids) == len(set(ids))
+
+
+def test_due_date_change_rearms_for_the_new_date_only(mail_app, smtp_server):
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    pm = factories.create_user("programme_manager")
+    action = _action(owner, "A", date(2027, 3, 10))
+    scheduler.daily_reminders(mail_app, date(2027, 3, 3))  # 7 days before
+    assert len(handler.to("o@example.police.uk")) == 1
+
+    plans.change_due_date(db.session, db.session.get(Action, action.id), date(2027, 4, 30), "Re-planned",
+                          actor=pm)
+    db.session.commit()
+    for day in MARCH[3:30]:
+        scheduler.daily_reminders(mail_app, day)
+    assert len(handler.to("o@example.police.uk")) == 1, "nothing for the old date, nothing yet for the new"
+    scheduler.daily_reminders(mail_app, date(2027, 3, 31))  # 30 days before the new date
+    scheduler.daily_reminders(mail_app, date(2027, 4, 23))  # 7 days before
+    mail = handler.to("o@example.police.uk")
+    assert len(mail) == 3
+    assert "Due in 30 days (30 April 2027)" in mail[1].get_body(("plain",)).get_content()
+    assert "Due in 7 days (30 April 2027)" in mail[2].get_body(("plain",)).get_content()
+
+
+def test_reassignment_tells_the_new_owner_and_stops_the_old(mail_app, smtp_server):
+    handler, _ = smtp_server
+    old = factories.create_user("action_owner", email="old@example.police.uk")
+    new = factories.create_user("action_owner", email="new@example.police.uk")
+    pm = factories.create_user("programme_manager")
+    action = _action(old, "A", date(2027, 3, 10))
+    scheduler.daily_reminders(mail_app, date(2027, 3, 3))
+    assert len(handler.to("old@example.police.uk")) == 1
+
+    action = db.session.get(Action, action.id)
+    plans.update_action(db.session, action, plans.ActionFields(
+        reference="A", title=action.title, pillar_id=action.pillar_id, owner_id=new.id), actor=pm)
+    action.assigned_at = datetime(2027, 3, 4, 9)
+    db.session.commit()
+    scheduler.daily_reminders(mail_app, date(2027, 3, 4))
+    new_mail = handler.to("new@example.police.uk")
+    assert len(new_mail) == 1
+    text = new_mail[0].get_body(("plain",)).get_content()
+    assert "Newly assigned to you" in text and "Due in 6 days" in text
+    scheduler.daily_reminders(mail_app, date(2027, 3, 9))
+    assert len(handler.to("old@example.police.uk")) == 1
+    assert len(handler.to("new@example.police.uk")) == 2
+
+
+def test_assignment_is_sent_by_the_frequent_job(app, mail_app, smtp_server):
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="fresh@example.police.uk")
+    factories.create_action(owner, reference="NEW", due=None)  # assigned now
+    scheduler.assignments_and_outbox(mail_app)
+    scheduler.assignments_and_outbox(mail_app)
+    mail = handler.to("fresh@example.police.uk")
+    assert [m["Subject"] for m in mail] == ["An improvement action has been assigned to you"]
+
+
+def test_paused_or_opted_out_owner_gets_nothing_but_the_manager_is_still_told(mail_app, smtp_server):
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="off@example.police.uk")
+    owner.reminders_enabled = False
+    pm = factories.create_user("programme_manager", email="pm@example.police.uk")
+    db.session.commit()
+    _action(owner, "A", date(2027, 3, 1))
+    for day in MARCH:
+        scheduler.daily_reminders(mail_app, day)
+    assert handler.to("off@example.police.uk") == []
+    escalations = [m for m in handler.to("pm@example.police.uk") if "attention" in m["Subject"]]
+    assert len(escalations) == 1
+    assert "owner" in escalations[0].get_body(("plain",)).get_content()
+    assert pm.id
+
+
+def test_bank_holiday_moves_a_threshold_to_the_next_working_day(mail_app, smtp_server):
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    # 7 days before 2 April 2027 is Good Friday, 26 March; Easter Monday follows.
+    _action(owner, "A", date(2027, 4, 2))
+    scheduler.daily_reminders(mail_app, date(2027, 3, 25))  # the 30-day reminder, caught up
+    for day in (date(2027, 3, 26), date(2027, 3, 29)):
+        scheduler.daily_reminders(mail_app, day)
+    assert len(handler.to("o@example.police.uk")) == 1
+    scheduler.daily_reminders(mail_app, date(2027, 3, 30))
+    scheduler.daily_reminders(mail_app, date(2027, 3, 31))
+    mail = handler.to("o@example.police.uk")
+    assert len(mail) == 2 and "Due in 3 days" in mail[1].get_body(("plain",)).get_content()
+
+
+def test_smtp_refusals_are_retried_then_sent_once(mail_app, smtp_server):
+    handler, port = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    _action(owner, "A", date(2027, 3, 3))
+    handler.refuse = 2
+    scheduler.daily_reminders(mail_app, date(2027, 3, 3))
+    notification = db.session.scalar(select(Notification))
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    assert "421" in notification.last_error
+    with mail_app.app_context():
+        sender = SmtpSender("127.0.0.1", port)
+        later = datetime.now() + timedelta(days=1)
+        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x", now=later)
+        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x", now=later)
+        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x",
+                            now=later + timedelta(days=1))
+    db.session.expire_all()
+    notification = db.session.scalar(select(Notification))
+    assert (notification.status, notification.attempts) == ("sent", 3)
+    assert len(handler.to("o@example.police.uk")) == 1
+
+
+def test_a_server_that_keeps_refusing_leaves_the_email_failed_for_admins(mail_app, smtp_server, client_request):
+    handler, port = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    _action(owner, "A", date(2027, 3, 3))
+    handler.refuse = 100
+    scheduler.daily_reminders(mail_app, date(2027, 3, 3))
+    with mail_app.app_context():
+        sender = SmtpSender("127.0.0.1", port)
+        for n in range(1, 8):
+            outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x",
+                                now=datetime.now() + timedelta(days=n), max_attempts=5)
+    db.session.expire_all()
+    notification = db.session.scalar(select(Notification))
+    assert (notification.status, notification.attempts) == ("failed", 5)
+    assert handler.attempts == 5 and handler.messages == []
+
+    client_request.login(factories.create_user("admin", None))
+    page = client_request.get("/admin/outbox")
+    assert "o@example.police.uk" in page.get_text() and "421" in page.get_text()
+    handler.refuse = 0
+    client_request.post(f"/admin/outbox/{notification.id}/retry")
+    with mail_app.app_context():
+        outbox.send_pending(db.session, SmtpSender("127.0.0.1", port), base_url="https://x",
+                            mail_from="t@x")
+    assert len(handler.to("o@example.police.uk")) == 1
+
+
+def test_an_email_interrupted_mid_send_is_never_sent_twice(mail_app, smtp_server):
+    handler, port = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    _action(owner, "A", date(2027, 3, 3))
+    with mail_app.app_context():
+        reminders.run_daily(db.session, date(2027, 3, 3), ReminderSettings())
+        notification = db.session.scalar(select(Notification))
+        # The process died after taking the row and before the server answered.
+        notification.status = "sending"
+        notification.sending_started_at = datetime(2027, 3, 3, 7, 0)
+        db.session.commit()
+        report = outbox.send_pending(db.session, SmtpSender("127.0.0.1", port), base_url="https://x",
+                                     mail_from="t@x", now=datetime(2027, 3, 3, 8, 0))
+        assert report.sent == []
+        db.session.refresh(notification)
+        assert notification.status == "failed" and "Interrupted" in notification.last_error
+    assert handler.messages == []
+
+
+def test_dry_run_sends_and_records_nothing(app, month_plan):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reminders", "run", "--today", "2027-03-01", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "olive@example.police.uk: 2 item(s)" in result.output
+    assert db.session.scalar(select(func.count()).select_from(ReminderClaim)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_cli_reports_a_weekend(app):
+    result = app.test_cli_runner().invoke(args=["reminders", "run", "--today", "2027-03-06"])
+    assert "not a working day" in result.output
+
+
+def test_cli_refuses_a_bad_date(app):
+    result = app.test_cli_runner().invoke(args=["reminders", "run", "--today", "next tuesday"])
+    assert result.exit_code == 2 and "must be a date" in result.output
+
+
+def test_two_processes_on_the_same_day_send_each_email_once(app, month_plan, smtp_server, database_url, tmp_path):
+    """Two real scheduler processes racing on the same database and the same day."""
+    handler, port = smtp_server
+    env = {**os.environ, "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+           "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path), "APP_ENV": "embedded"}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--today", "2027-03-01"]
+    processes = [subprocess.Popen(command, env=env, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    recipients = sorted(m["To"] for m in handler.messages)
+    assert recipients == sorted(["ollie@example.gov.uk", "olive@example.police.uk", "pat@example.police.uk",
+                                 "sam@example.police.uk"])
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 4
+
+
+def test_weekly_summary_goes_on_the_first_working_day_of_the_week():
+    assert first_working_day_of_week(date(2027, 3, 31)) == date(2027, 3, 30)
+    assert first_working_day_of_week(date(2027, 3, 3)) == date(2027, 3, 1)
