@@ -932,7 +932,7 @@ class _Builder:
                 priority=priority, description=template.description,
                 success_measure=template.success_measure, start_date=self.day(script.start)),
                 due_date=self.day(script.due), actor=manager, finding=finding)
-            action.created_at = action.updated_at = action.last_update_at = at
+            action.created_at = action.updated_at = action.last_update_at = action.assigned_at = at
             holder["action"] = action
             holder["milestones"] = []
             for title, due in zip(template.milestones, script.milestone_dues, strict=True):

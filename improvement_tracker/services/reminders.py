@@ -172,8 +172,8 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
     if daily:
         by_id = {a.id: a for a in actions}
         milestones = session.scalars(
-            select(Milestone).where(
-                Milestone.action_id.in_(list(by_id)) if by_id else False,
+            select(Milestone).join(Action, Action.id == Milestone.action_id).where(
+                Action.status.not_in(CLOSED_STATUSES), Action.owner_id.is_not(None),
                 Milestone.completed_date.is_(None), Milestone.due_date.is_not(None))
         )
         for milestone in milestones:

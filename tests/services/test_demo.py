@@ -211,3 +211,9 @@ def test_the_demo_is_the_same_every_time(app):
     demo.seed(db.session, today=today)
     db.session.commit()
     assert _snapshot() == first
+
+
+def test_the_demo_does_not_greet_every_owner_with_assignment_emails(seeded):
+    from improvement_tracker.services import clock, reminders
+
+    assert reminders.run_assignments(db.session, clock.today()) == []

@@ -1,0 +1,93 @@
+"""An owner follows the link in a real reminder email, signs in and lands on the action;
+pauses reminders; the programme manager reads the ledger. Every page checked with axe."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from improvement_tracker import scheduler
+from tests import factories
+from tests.browser.conftest import check_accessibility, screenshot
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.browser
+
+
+def checked(page, name: str) -> None:
+    page.wait_for_load_state()
+    check_accessibility(page)
+    assert page.problems == [], page.problems
+    screenshot(page, name)
+
+
+def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, smtp_server, tmp_path,
+                                                           database_url):
+    handler, port = smtp_server
+    mail_app = make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL=live_server)
+    owner = factories.create_user("action_owner", email="olive@example.police.uk", name="Olive Owner")
+    pm = factories.create_user("programme_manager", name="Pat Manager")
+    today = date.today()
+    factories.create_action(owner, reference="AS-P1-01-A", title="Train investigators",
+                            due=today + timedelta(days=7))
+    run_day = today if today.weekday() < 5 else today + timedelta(days=7 - today.weekday())
+    scheduler.daily_reminders(mail_app, run_day)
+
+    [message] = handler.to("olive@example.police.uk")
+    text = message.get_body(("plain",)).get_content()
+    link = re.search(rf"{re.escape(live_server)}/actions/\d+", text).group(0)
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(link)
+    assert "/sign-in" in page.url
+    page.get_by_label("Email address").fill(owner.email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url == link
+    assert page.locator("h1").inner_text() == "Train investigators"
+    assert "Due in" in page.locator("#reminders + table").inner_text()
+    checked(page, "owner-action-from-email-phone")
+
+    page.goto("/notifications")
+    page.get_by_role("group", name="Pause reminders until (optional)").get_by_label("Day").fill("1")
+    page.get_by_role("group", name="Pause reminders until (optional)").get_by_label("Month").fill("1")
+    page.get_by_role("group", name="Pause reminders until (optional)").get_by_label("Year").fill("2001")
+    page.get_by_role("button", name="Save preferences").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    checked(page, "owner-preferences-error")
+    later = today + timedelta(days=30)
+    group = page.get_by_role("group", name="Pause reminders until (optional)")
+    group.get_by_label("Day").fill(str(later.day))
+    group.get_by_label("Month").fill(str(later.month))
+    group.get_by_label("Year").fill(str(later.year))
+    page.get_by_role("button", name="Save preferences").click()
+    assert "Your email preferences have been saved" in page.locator("main").inner_text()
+    checked(page, "owner-preferences")
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(pm.email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Reminders sent for this plan").click()
+    assert "Olive Owner" in page.locator("main table").inner_text()
+    checked(page, "pm-reminders-ledger")
+
+
+def test_admin_reminder_settings_and_failed_emails(page):
+    admin = factories.create_user("admin", None)
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(admin.email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Reminder settings").click()
+    page.get_by_label("Due soon: days before the due date").fill("30, seven")
+    page.get_by_role("button", name="Save settings").click()
+    assert "Enter whole numbers of days" in page.locator(".govuk-error-summary").inner_text()
+    checked(page, "admin-reminder-settings-error")
+    page.goto("/admin/outbox")
+    assert page.locator("h1").inner_text() == "Emails that could not be sent"
+    checked(page, "admin-outbox")
