@@ -68,9 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     from improvement_tracker import cli, errors, templating
-    from improvement_tracker.views import actions, admin, auth, health, notifications, plans
+    from improvement_tracker.views import actions, admin, auth, evidence, health, imports, notifications, plans
 
-    for blueprint in (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp):
+    for blueprint in (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp,
+                      imports.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from improvement_tracker import imports_cli
 from improvement_tracker.extensions import db
 from improvement_tracker.models.users import FORCE_ROLES, ROLES
 from improvement_tracker.security import ROLE_LABELS
@@ -48,6 +49,8 @@ def _sign_in_table(accounts: list[demo.DemoAccount], password: str) -> str:
 
 def register(app: Flask) -> None:
     register_reminders(app)
+    register_snapshots(app)
+    imports_cli.register(app)
     users_group = AppGroup("users", help="Manage user accounts.")
 
     @users_group.command("create")
@@ -168,3 +171,44 @@ def register_reminders(app: Flask) -> None:
 
     for group in (reminders_group, outbox_group, scheduler_group):
         app.cli.add_command(group)
+
+
+def register_snapshots(app: Flask) -> None:
+    """Daily progress snapshots for the trend charts."""
+    from datetime import date as date_type
+
+    from improvement_tracker.services import clock, snapshots
+
+    group = AppGroup("snapshots", help="Daily progress snapshots.")
+
+    @group.command("build")
+    @click.option("--date", "day", metavar="YYYY-MM-DD",
+                  help="The day to record (default today). A past day is rebuilt from the plan's history.")
+    @click.option("--backfill", "days", type=click.IntRange(1, 3660), metavar="DAYS",
+                  help="Also rebuild this many days before today from history (days recorded live are kept).")
+    def build(day: str | None, days: int | None) -> None:
+        """Record one row per (day, force, pillar). Safe to rerun: a day's rows are replaced, never doubled."""
+        today = clock.today()
+        try:
+            target = date_type.fromisoformat(day) if day else today
+        except ValueError:
+            click.echo(f"Error: --date must be a date like 2026-11-27, not {day!r}", err=True)
+            sys.exit(2)
+        if target > today:
+            click.echo("Error: --date cannot be in the future", err=True)
+            sys.exit(2)
+        if days:
+            reports = snapshots.backfill(db.session, today, days)
+            db.session.commit()
+            rebuilt = [r for r in reports if not r.skipped]
+            click.echo(f"Rebuilt {len(rebuilt)} past days from history ({len(reports) - len(rebuilt)} kept as "
+                       "recorded).")
+        report = (snapshots.build_live(db.session, target) if target == today
+                  else snapshots.build_from_history(db.session, target))
+        db.session.commit()
+        if report.skipped:
+            click.echo(f"{target} was recorded on the day: kept as it is.")
+        else:
+            click.echo(f"Snapshot for {target}: {report.rows} rows (forces × pillars).")
+
+    app.cli.add_command(group)

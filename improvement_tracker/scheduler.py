@@ -62,6 +62,17 @@ def weekly_summaries(app: Flask) -> None:
     send_outbox(app)
 
 
+def daily_snapshot(app: Flask) -> None:
+    from improvement_tracker.services import snapshots
+
+    with app.app_context():
+        try:
+            snapshots.build_live(db.session, clock.today())
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+
 def build(app: Flask):
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -69,6 +80,8 @@ def build(app: Flask):
     scheduler = BlockingScheduler(timezone="Europe/London",
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     scheduler.add_job(assignments_and_outbox, "interval", minutes=2, args=[app], id="outbox")
+    scheduler.add_job(daily_snapshot, CronTrigger(hour=6, minute=0, timezone="Europe/London"), args=[app],
+                      id="daily_snapshot")
     scheduler.add_job(daily_reminders, CronTrigger(hour=7, minute=0, timezone="Europe/London"), args=[app],
                       id="daily_reminders")
     # Daily on weekdays at 07:30; the service sends only on the week's first working day, once.

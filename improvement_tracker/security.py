@@ -20,7 +20,7 @@ from flask import abort
 from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, DeepDive, Finding, Force, Milestone, User
+from improvement_tracker.models import Action, DeepDive, Evidence, Finding, Force, Milestone, User
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -133,6 +133,17 @@ def milestone_or_404(session: Session, user: User, action: Action, milestone_id:
     return milestone
 
 
+def evidence_or_404(session: Session, user: User, evidence_id: int) -> Evidence:
+    """Evidence is visible exactly when its action is."""
+    evidence = session.scalar(
+        select(Evidence).join(Action, Action.id == Evidence.action_id)
+        .where(Evidence.id == evidence_id, action_condition(user))
+    )
+    if evidence is None:
+        abort(404)
+    return evidence
+
+
 # --- permissions on what the user can already see ---------------------------------------
 
 def can_manage_plan(user: User, force_id: int) -> bool:
@@ -152,6 +163,23 @@ def can_work_on_action(user: User, action: Action) -> bool:
 def can_sign_off(user: User, action: Action) -> bool:
     """Four-eyes: a plan manager who is not the action's owner."""
     return can_manage_plan(user, action.force_id) and action.owner_id != user.id
+
+
+def can_review_evidence(user: User, evidence: Evidence) -> bool:
+    """Accept or reject: the force's programme manager (the service refuses their own uploads)."""
+    return can_manage_plan(user, evidence.force_id)
+
+
+def can_withdraw_evidence(user: User, evidence: Evidence) -> bool:
+    """The person who uploaded it, while they still work on the action, or a plan manager."""
+    if can_manage_plan(user, evidence.force_id):
+        return True
+    return evidence.uploaded_by_id == user.id and can_work_on_action(user, evidence.action)
+
+
+def can_purge_evidence(user: User) -> bool:
+    """Delete the stored bytes of withdrawn evidence: administrators only."""
+    return user.role == ADMIN
 
 
 def can_administer(user: User) -> bool:

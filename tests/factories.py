@@ -113,3 +113,22 @@ def create_milestone(action: Action, title: str = "Course designed", due: date |
     db.session.add(milestone)
     db.session.commit()
     return milestone
+
+
+def create_evidence(action: Action, uploader: User, data: bytes | None = None, name: str = "register.pdf",
+                    description: str = "Training attendance register", milestone: Milestone | None = None):
+    """Evidence uploaded through the real service (checks, storage, audit); PDF unless told."""
+    import io
+
+    from improvement_tracker.services import evidence
+    from improvement_tracker.services.scanning import NoScanner
+    from improvement_tracker.services.storage import get_storage
+    from tests import files
+
+    created = evidence.upload(
+        db.session, action, [evidence.IncomingFile(name, io.BytesIO(files.pdf() if data is None else data))],
+        description, actor=uploader, storage=get_storage(), scanner=NoScanner(), max_mb=20, max_files=10,
+        milestone_id=milestone.id if milestone else None,
+    )
+    db.session.commit()
+    return created[0]

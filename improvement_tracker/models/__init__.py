@@ -1,6 +1,7 @@
 """SQLAlchemy models only: no queries, no rules (those live in services)."""
 
 from improvement_tracker.models.audit import AuditEvent
+from improvement_tracker.models.evidence import Evidence  # noqa: F401
 from improvement_tracker.models.notifications import Notification, ReminderClaim, Setting
 from improvement_tracker.models.plans import (
     Action,
@@ -11,6 +12,7 @@ from improvement_tracker.models.plans import (
     ProgressUpdate,
 )
 from improvement_tracker.models.reference import Force, Pillar
+from improvement_tracker.models.snapshots import ProgressSnapshot
 from improvement_tracker.models.users import LoginAttempt, User
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Milestone",
     "Notification",
     "Pillar",
+    "ProgressSnapshot",
     "ProgressUpdate",
     "ReminderClaim",
     "Setting",

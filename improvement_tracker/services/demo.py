@@ -51,6 +51,9 @@ DEEP_DIVE_SUMMARY = (
     "pillars of the National Operating Model; this plan sets out the force's response to each."
 )
 
+# Demo sign-offs predate evidence uploads: each records why it was signed off without any.
+DEMO_NO_EVIDENCE_REASON = "Evidence was checked against the force's own records before it was kept in the tracker."
+
 
 # --- the demo accounts ------------------------------------------------------------------
 
@@ -958,7 +961,9 @@ class _Builder:
                     touched(action, at, status.apply(session, action, slug, str(payload), actor=owner))
                 elif kind in ("sign_off", "close"):
                     slug = "sign-off" if kind == "sign_off" else "close"
-                    touched(action, at, status.apply(session, action, slug, str(payload), actor=manager))
+                    touched(action, at, status.apply(
+                        session, action, slug, str(payload), actor=manager,
+                        no_evidence_reason=DEMO_NO_EVIDENCE_REASON if kind == "sign_off" else None))
                     if kind == "sign_off":
                         action.completed_date = self.day(step.day)
                 elif kind in ("update", "pm_update"):

@@ -244,7 +244,7 @@ def change_due_date(session: Session, action: Action, new_date: date, reason: st
         raise ServiceError("Enter why the due date is changing", "reason")
     old = action.current_due_date
     session.add(DueDateChange(action_id=action.id, old_date=old, new_date=new_date,
-                              reason=reason or "First due date set", changed_by_id=actor.id))
+                              reason=reason or "First due date set", changed_by_id=actor.id if actor else None))
     action.current_due_date = new_date
     if action.original_due_date is None:
         action.original_due_date = new_date

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker import security
 from improvement_tracker.models import Action, ProgressUpdate, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import audit, clock
+from improvement_tracker.services import audit, clock, evidence
 from improvement_tracker.services.audit import ServiceError
 
 STATUS_LABELS = {
@@ -83,7 +83,10 @@ def available(user: User, action: Action) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if action.status in t.sources and may(user, action, t)]
 
 
-def apply(session: Session, action: Action, slug: str, note: str, *, actor: User) -> ProgressUpdate:
+def apply(session: Session, action: Action, slug: str, note: str, *, actor: User,
+          no_evidence_reason: str | None = None) -> ProgressUpdate:
+    """Make the move. Signing off also needs the evidence rule (services.evidence.check_sign_off):
+    nothing awaiting review, and accepted evidence or ``no_evidence_reason``."""
     transition = TRANSITIONS.get(slug)
     if transition is None:
         raise ServiceError("Unknown status change")
@@ -98,6 +101,10 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
     note = (note or "").strip()
     if transition.note_required and not note:
         raise ServiceError(transition.note_error, "note")
+    evidence_reason = None
+    if transition.target == "complete":
+        counts = evidence.check_sign_off(session, action, no_evidence_reason)
+        evidence_reason = None if counts.accepted else no_evidence_reason.strip()
     old = action.status
     action.status = transition.target
     action.status_reason = note if transition.target in ("blocked", "closed_not_needed") else None
@@ -115,6 +122,8 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
     changes = {"status": [old, transition.target]}
     if note:
         changes["note"] = [None, note]
+    if evidence_reason:
+        changes["no_evidence_reason"] = [None, evidence_reason]
     audit.record(session, actor, f"action.{transition.slug.replace('-', '_')}", "action", action.id,
                  changes=changes, force_id=action.force_id, action_id=action.id,
                  summary=f"{transition.label}: {action.reference}")

@@ -21,6 +21,7 @@ from improvement_tracker.models import Finding, ProgressUpdate
 from improvement_tracker.services import clock, milestones, plan_queries, plans, rag, status, users
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.views.evidence import action_evidence, sign_off_form
 from improvement_tracker.views.notifications import action_reminders
 from improvement_tracker.views.plans import pillars
 
@@ -100,6 +101,7 @@ def show(action_id: int):
         can_work=security.can_work_on_action(user, action),
         can_see_plan=security.can_manage_plan(user, action.force_id) or user.role == security.OVERSIGHT,
         confirm=ConfirmForm(), today=today, reminders=action_reminders(action),
+        evidence=action_evidence(user, action),
     )
 
 
@@ -186,18 +188,20 @@ def change_status(action_id: int, slug: str):
         flash("You own this action, so another programme manager must sign it off.", "error")
         return redirect(url_for("actions.show", action_id=action.id))
     security.require(status.may(user, action, transition))
-    form = TransitionForm()
+    form, evidence_counts = sign_off_form(action) if transition.target == "complete" else (TransitionForm(), None)
     form.note.label.text = transition.note_label
     if transition.hint:
         form.note.description = transition.hint
     if form.validate_on_submit():
         try:
-            status.apply(db.session, action, slug, form.note.data, actor=user)
+            status.apply(db.session, action, slug, form.note.data, actor=user,
+                         no_evidence_reason=getattr(form, "no_evidence_reason", None) and form.no_evidence_reason.data)
             commit(f"{action.reference} is now {status.STATUS_LABELS[transition.target].lower()}")
             return redirect(url_for("actions.show", action_id=action.id))
         except ServiceError as error:
             show_error(form, error)
-    return render_template("actions/transition.html", form=form, action=action, transition=transition)
+    return render_template("actions/transition.html", form=form, action=action, transition=transition,
+                           evidence_counts=evidence_counts)
 
 
 @bp.get("/actions/<int:action_id>/history")

@@ -11,6 +11,7 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import Pillar
 from improvement_tracker.services import clock, plan_queries, plans, users
+from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error
 
@@ -33,7 +34,8 @@ def my_actions():
     if user.role not in (security.ACTION_OWNER, security.PROGRAMME_MANAGER):
         return redirect(url_for("auth.index"))
     mine = plan_queries.my_actions(db.session, user, clock.today())
-    return render_template("plans/my_actions.html", mine=mine)
+    evidence = evidence_service.counts_for_actions(db.session, [a.id for a in mine.overdue + mine.due_soon + mine.rest])
+    return render_template("plans/my_actions.html", mine=mine, evidence=evidence)
 
 
 @bp.get("/forces")
@@ -73,6 +75,9 @@ def force_plan(code: str):
         counts=plan_queries.force_counts(db.session, force, clock.today()),
         deep_dives=plan_queries.deep_dives(db.session, force),
         can_manage=security.can_manage_plan(user, force.id), page_args=args,
+        evidence=evidence_service.counts_for_actions(
+            db.session, [a.id for group in plan.groups for fg in group.findings for a in fg.actions]),
+        evidence_awaiting_review=evidence_service.awaiting_review_count(db.session, force),
     )
 
 

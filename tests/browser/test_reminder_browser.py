@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from improvement_tracker import scheduler
 from tests import factories
@@ -45,9 +46,9 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     page.get_by_label("Email address").fill(owner.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.url == link
-    assert page.locator("h1").inner_text() == "Train investigators"
-    assert "Due in" in page.locator("#reminders + table").inner_text()
+    page.wait_for_url(link)
+    expect(page.locator("h1")).to_have_text("Train investigators")
+    expect(page.locator("#reminders + table")).to_contain_text("Due in")
     checked(page, "owner-action-from-email-phone")
 
     page.goto("/notifications")
@@ -55,7 +56,7 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     page.get_by_role("group", name="Pause reminders until (optional)").get_by_label("Month").fill("1")
     page.get_by_role("group", name="Pause reminders until (optional)").get_by_label("Year").fill("2001")
     page.get_by_role("button", name="Save preferences").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     checked(page, "owner-preferences-error")
     later = today + timedelta(days=30)
     group = page.get_by_role("group", name="Pause reminders until (optional)")
@@ -63,7 +64,7 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     group.get_by_label("Month").fill(str(later.month))
     group.get_by_label("Year").fill(str(later.year))
     page.get_by_role("button", name="Save preferences").click()
-    assert "Your email preferences have been saved" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Your email preferences have been saved")
     checked(page, "owner-preferences")
 
     page.context.clear_cookies()
@@ -73,7 +74,7 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Reminders sent for this plan").click()
-    assert "Olive Owner" in page.locator("main table").inner_text()
+    expect(page.locator("main table")).to_contain_text("Olive Owner")
     checked(page, "pm-reminders-ledger")
 
 
@@ -86,8 +87,8 @@ def test_admin_reminder_settings_and_failed_emails(page):
     page.get_by_role("link", name="Reminder settings").click()
     page.get_by_label("Due soon: days before the due date").fill("30, seven")
     page.get_by_role("button", name="Save settings").click()
-    assert "Enter whole numbers of days" in page.locator(".govuk-error-summary").inner_text()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter whole numbers of days")
     checked(page, "admin-reminder-settings-error")
     page.goto("/admin/outbox")
-    assert page.locator("h1").inner_text() == "Emails that could not be sent"
+    expect(page.locator("h1")).to_have_text("Emails that could not be sent")
     checked(page, "admin-outbox")

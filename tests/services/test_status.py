@@ -34,7 +34,7 @@ def test_another_programme_manager_signs_off(app):
     pm = factories.create_user("programme_manager")
     owner = factories.create_user("action_owner")
     action = factories.create_action(owner, status="awaiting_sign_off")
-    status.apply(db.session, action, "sign-off", "Checked", actor=pm)
+    status.apply(db.session, action, "sign-off", "Checked", actor=pm, no_evidence_reason="Seen at the board")
     db.session.commit()
     assert (action.status, action.signed_off_by_id, action.completed_date) == ("complete", pm.id, date.today())
     update = db.session.scalar(select(ProgressUpdate).where(ProgressUpdate.action_id == action.id))

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pytest
 from flask import url_for
 
-from tests import factories
+from tests import factories, files
 from tests.conftest import ClientRequest
 
 OK, REDIRECT = "ok", "redirect"
@@ -38,6 +38,9 @@ WORK_ACTION = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": 
                "action_owner": (OK, 404)}
 ADMIN_ONLY = {"admin": (OK, OK), "oversight": (404, 404), "programme_manager": (404, 404),
               "action_owner": (404, 404)}
+# An uploaded import waiting for confirmation: only the person who uploaded it may see it.
+IMPORT_UPLOADER = {"admin": (404, 404), "oversight": (404, 404), "programme_manager": (OK, 404),
+                   "action_owner": (404, 404)}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,20 @@ ROUTES: dict[str, Route] = {
     "admin.outbox_retry": Route(("POST",), ADMIN_ONLY),
     "notifications.preferences": Route(("GET", "POST"), {r: (OK, OK) for r in ROLES if r != "anonymous"}),
     "notifications.ledger": Route(("GET",), READ_PLAN),
+    "evidence.upload": Route(("GET", "POST"), WORK_ACTION),
+    "evidence.show": Route(("GET",), READ_ACTION),
+    "evidence.download": Route(("GET",), READ_ACTION),
+    "evidence.preview": Route(("GET",), READ_ACTION),
+    "evidence.review": Route(("GET", "POST"), MANAGE_ACTION),
+    "evidence.withdraw": Route(("GET", "POST"), WORK_ACTION),
+    "evidence.purge": Route(("GET", "POST"), {"admin": (OK, OK), "oversight": (403, 403),
+                                              "programme_manager": (403, 404), "action_owner": (403, 404)}),
+    "evidence.awaiting_review": Route(("GET",), READ_PLAN),
+    "imports.upload": Route(("GET", "POST"), MANAGE_PLAN),
+    "imports.template_xlsx": Route(("GET",), MANAGE_PLAN),
+    "imports.template_csv": Route(("GET",), MANAGE_PLAN, {"sheet": "actions"}),
+    "imports.preview": Route(("GET", "POST"), IMPORT_UPLOADER),
+    "imports.cancel": Route(("POST",), IMPORT_UPLOADER),
 }
 NOT_ROUTES = {"static"}
 
@@ -106,6 +123,7 @@ class Scope:
     finding_id: int
     action_id: int
     milestone_id: int
+    evidence_id: int = 0
 
 
 def _build_scope(force_code: str, owner) -> Scope:
@@ -114,7 +132,8 @@ def _build_scope(force_code: str, owner) -> Scope:
     action = factories.create_action(owner, finding=finding, due=date.today() + timedelta(days=20))
     milestone = factories.create_milestone(action, "First")
     factories.create_milestone(action, "Second")
-    return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id)
+    evidence = factories.create_evidence(action, owner, files.png(), "chart.png")  # an image, so it previews
+    return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id, evidence.id)
 
 
 def _failed_email(recipient) -> int:
@@ -139,13 +158,27 @@ def world():
         "action_owner": owner,
     }
     users["notification_id"] = _failed_email(owner)
+    colleague = factories.create_user("action_owner", "avon-and-somerset")
+    colleague_action = factories.create_action(colleague, reference="COLLEAGUE")
     return {
         "users": users,
         "own": _build_scope("avon-and-somerset", owner),
         "other": _build_scope("durham", other_owner),
-        "colleague_action": factories.create_action(
-            factories.create_user("action_owner", "avon-and-somerset"), reference="COLLEAGUE").id,
+        "colleague_action": colleague_action.id,
+        "colleague_evidence": factories.create_evidence(colleague_action, colleague, files.png(), "c.png").id,
     }
+
+
+def _pending_import(force_code: str, users: dict) -> str:
+    """The key of a spreadsheet uploaded by the force's programme manager, waiting to be confirmed."""
+    from improvement_tracker.services import imports
+    from improvement_tracker.views.imports import import_dir
+
+    uploader = users["programme_manager"] if force_code == "avon-and-somerset" else users.get(f"pm {force_code}")
+    if uploader is None:
+        uploader = users[f"pm {force_code}"] = factories.create_user("programme_manager", force_code)
+    data = b"Title,Period,Lead\r\nMatrix deep dive,2022,Academic team\r\n"
+    return imports.store(import_dir(), data, "plan.csv", user_id=uploader.id, force_id=uploader.force_id).key
 
 
 def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
@@ -157,8 +190,10 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
                 continue
             if arg == "code":
                 values[arg] = scope.force_code
-            elif arg in ("deep_dive_id", "finding_id", "action_id", "milestone_id"):
+            elif arg in ("deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id"):
                 values[arg] = getattr(scope, arg)
+            elif arg == "key":
+                values[arg] = _pending_import(scope.force_code, users)
             elif arg == "user_id":
                 values[arg] = users["action_owner"].id
             elif arg == "notification_id":
@@ -215,14 +250,15 @@ def test_access(app, client, world, endpoint, role):
                 request.check_page(response)
 
 
-@pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if e.startswith("actions.") and e != "actions.new"))
+@pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if e.startswith(("actions.", "evidence."))
+                                             and e not in ("actions.new", "evidence.awaiting_review")))
 def test_owner_cannot_reach_a_colleagues_action(app, client, world, endpoint):
     """Same force, not theirs: as good as another force's."""
     route = ROUTES[endpoint]
     request = ClientRequest(client).login(world["users"]["action_owner"])
     scope = world["own"]
     colleague = Scope(scope.force_code, scope.deep_dive_id, scope.finding_id, world["colleague_action"],
-                      scope.milestone_id)
+                      scope.milestone_id, world["colleague_evidence"])
     url = _url(app, endpoint, route, colleague, world["users"])
     for method in route.methods:
         data = {"csrf_token": request.csrf_token()}

@@ -82,7 +82,8 @@ def test_programme_manager_and_owner_take_a_finding_to_sign_off(app, client_requ
     # The owner cannot sign off their own action.
     owner_client.get(f"/actions/{action.id}/status/sign-off", expected_status=403)
 
-    client_request.post(f"/actions/{action.id}/status/sign-off", {"note": "Checked the training records"})
+    client_request.post(f"/actions/{action.id}/status/sign-off", {
+        "note": "Checked the training records", "no_evidence_reason": "Training records seen at the board"})
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.status == "complete"

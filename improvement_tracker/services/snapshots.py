@@ -1,0 +1,218 @@
+"""Daily progress snapshots: one row per (day, force, pillar), the source of trend charts.
+
+`build_live` records today's state with a handful of aggregate queries. `build_from_history`
+rebuilds a past day from the plan's own history, so a new installation has trends at once:
+
+- exact: which actions existed, their status (from the status changes in progress updates),
+  their due date (from the re-plan history), when milestones were completed, and evidence
+  uploads, reviews and withdrawals (from their timestamps);
+- approximate: a milestone's due date and an action's pillar are today's values, since edits
+  to them are kept only in the audit trail.
+Either way a rebuild of a day replaces that day's rows: a rerun never doubles them, and a day
+recorded live is never overwritten by a rebuild from history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from improvement_tracker.models import Action, DueDateChange, Force, Milestone, Pillar, ProgressUpdate
+from improvement_tracker.models.evidence import Evidence
+from improvement_tracker.models.plans import CLOSED_STATUSES, STATUSES
+from improvement_tracker.models.snapshots import ProgressSnapshot
+from improvement_tracker.services.rag import DUE_SOON_DAYS, NO_UPDATE_DAYS, compute_rag
+
+COUNT_FIELDS = (*STATUSES, "red", "amber", "green", "overdue", "milestones", "milestones_due",
+                "milestones_done", "evidence_submitted", "evidence_accepted")
+
+
+def rag_expression(day: date):
+    """Computed RAG as SQL, the same rules as services.rag.compute_rag."""
+    overdue_milestone = exists().where(
+        Milestone.action_id == Action.id, Milestone.completed_date.is_(None), Milestone.due_date < day)
+    quiet_since = datetime.combine(day - timedelta(days=NO_UPDATE_DAYS - 1), datetime.min.time())
+    return case(
+        (Action.status.in_(CLOSED_STATUSES), None),
+        (or_(Action.status == "blocked", Action.current_due_date < day), "red"),
+        (or_(overdue_milestone,
+             and_(Action.current_due_date <= day + timedelta(days=DUE_SOON_DAYS),
+                  Action.last_update_at < quiet_since)), "amber"),
+        else_="green",
+    )
+
+
+@dataclass
+class BuildReport:
+    day: date
+    rows: int
+    skipped: bool = False
+
+
+def _empty_grid(session: Session) -> dict[tuple[int, int], dict[str, int]]:
+    forces = session.scalars(select(Force.id)).all()
+    pillars = session.scalars(select(Pillar.id)).all()
+    return {(f, p): dict.fromkeys(COUNT_FIELDS, 0) for f in forces for p in pillars}
+
+
+def _total(column_condition):
+    return func.coalesce(func.sum(case((column_condition, 1), else_=0)), 0)
+
+
+def _store(session: Session, day: date, grid: dict, *, backfilled: bool) -> int:
+    session.execute(delete(ProgressSnapshot).where(ProgressSnapshot.day == day))
+    rows = [
+        {"day": day, "force_id": f, "pillar_id": p, "backfilled": backfilled,
+         "actions": sum(counts[s] for s in STATUSES), **counts}
+        for (f, p), counts in grid.items()
+    ]
+    if rows:
+        session.execute(ProgressSnapshot.__table__.insert(), rows)
+    return len(rows)
+
+
+def build_live(session: Session, day: date) -> BuildReport:
+    """Record `day` from the plan as it stands now (run on the day itself)."""
+    grid = _empty_grid(session)
+    rag = rag_expression(day)
+    late = and_(Action.status.not_in(CLOSED_STATUSES), Action.current_due_date < day)
+    actions = session.execute(
+        select(Action.force_id, Action.pillar_id,
+               *[_total(Action.status == s) for s in STATUSES],
+               _total(rag == "red"), _total(rag == "amber"), _total(rag == "green"), _total(late))
+        .group_by(Action.force_id, Action.pillar_id))
+    for force_id, pillar_id, *values in actions:
+        grid[(force_id, pillar_id)].update(zip((*STATUSES, "red", "amber", "green", "overdue"), values,
+                                               strict=True))
+    milestones = session.execute(
+        select(Action.force_id, Action.pillar_id, func.count(Milestone.id),
+               _total(Milestone.due_date <= day), _total(Milestone.completed_date <= day))
+        .join(Action, Action.id == Milestone.action_id).group_by(Action.force_id, Action.pillar_id))
+    for force_id, pillar_id, total, due, done in milestones:
+        grid[(force_id, pillar_id)].update(milestones=total, milestones_due=due, milestones_done=done)
+    evidence = session.execute(
+        select(Action.force_id, Action.pillar_id, _total(Evidence.review_state == "submitted"),
+               _total(Evidence.review_state == "accepted"))
+        .join(Action, Action.id == Evidence.action_id).where(Evidence.withdrawn_at.is_(None))
+        .group_by(Action.force_id, Action.pillar_id))
+    for force_id, pillar_id, submitted, accepted in evidence:
+        grid[(force_id, pillar_id)].update(evidence_submitted=submitted, evidence_accepted=accepted)
+    rows = _store(session, day, grid, backfilled=False)
+    return BuildReport(day, rows)
+
+
+def build_from_history(session: Session, day: date) -> BuildReport:
+    """Rebuild a past day from the history the plan keeps; skip a day that was recorded live."""
+    recorded_live = session.scalar(select(func.count()).select_from(ProgressSnapshot).where(
+        ProgressSnapshot.day == day, ProgressSnapshot.backfilled.is_(False)))
+    if recorded_live:
+        return BuildReport(day, 0, skipped=True)
+    history = History.load(session)
+    grid = _empty_grid(session)
+    history.fill(grid, day)
+    return BuildReport(day, _store(session, day, grid, backfilled=True))
+
+
+def backfill(session: Session, today: date, days: int) -> list[BuildReport]:
+    """Rebuild the `days` days before today, loading the history once."""
+    history = History.load(session)
+    live_days = set(session.scalars(select(ProgressSnapshot.day).where(
+        ProgressSnapshot.backfilled.is_(False), ProgressSnapshot.day >= today - timedelta(days=days)).distinct()))
+    reports = []
+    for n in range(days, 0, -1):
+        day = today - timedelta(days=n)
+        if day in live_days:
+            reports.append(BuildReport(day, 0, skipped=True))
+            continue
+        grid = _empty_grid(session)
+        history.fill(grid, day)
+        reports.append(BuildReport(day, _store(session, day, grid, backfilled=True)))
+    return reports
+
+
+@dataclass
+class History:
+    """Everything needed to replay the plan to any past day, loaded in a few queries."""
+
+    actions: list
+    status_changes: dict[int, list[tuple[datetime, str]]]
+    updates: dict[int, list[datetime]]
+    due_changes: dict[int, list[tuple[datetime, date | None]]]
+    milestones: dict[int, list]
+    evidence: list
+
+    @classmethod
+    def load(cls, session: Session) -> History:
+        actions = session.execute(select(
+            Action.id, Action.force_id, Action.pillar_id, Action.created_at, Action.current_due_date)).all()
+        status_changes: dict[int, list] = defaultdict(list)
+        updates: dict[int, list] = defaultdict(list)
+        for action_id, at, status_to in session.execute(
+                select(ProgressUpdate.action_id, ProgressUpdate.created_at, ProgressUpdate.status_to)
+                .order_by(ProgressUpdate.created_at, ProgressUpdate.id)):
+            updates[action_id].append(at)
+            if status_to:
+                status_changes[action_id].append((at, status_to))
+        due_changes: dict[int, list] = defaultdict(list)
+        for action_id, at, old in session.execute(
+                select(DueDateChange.action_id, DueDateChange.changed_at, DueDateChange.old_date)
+                .order_by(DueDateChange.changed_at, DueDateChange.id)):
+            due_changes[action_id].append((at, old))
+        milestones: dict[int, list] = defaultdict(list)
+        for row in session.execute(select(Milestone.action_id, Milestone.created_at, Milestone.due_date,
+                                          Milestone.completed_date)):
+            milestones[row.action_id].append(row)
+        evidence = session.execute(select(
+            Evidence.action_id, Evidence.uploaded_at, Evidence.review_state, Evidence.reviewed_at,
+            Evidence.withdrawn_at)).all()
+        return cls(actions, status_changes, updates, due_changes, milestones, evidence)
+
+    def fill(self, grid: dict, day: date) -> None:
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        existing: dict[int, tuple[int, int]] = {}
+        for action_id, force_id, pillar_id, created_at, current_due in self.actions:
+            if created_at >= end:
+                continue
+            existing[action_id] = (force_id, pillar_id)
+            counts = grid[(force_id, pillar_id)]
+            status = "not_started"
+            for at, status_to in self.status_changes.get(action_id, []):
+                if at >= end:
+                    break
+                status = status_to
+            due = current_due
+            for at, old in self.due_changes.get(action_id, []):
+                if at >= end:
+                    due = old  # the date it had before the first change made after that day
+                    break
+            last_update = created_at
+            for at in self.updates.get(action_id, []):
+                if at >= end:
+                    break
+                last_update = at
+            milestones = [m for m in self.milestones.get(action_id, []) if m.created_at < end]
+            late_milestone = any(m.due_date and m.due_date < day and not (m.completed_date and m.completed_date <= day)
+                                 for m in milestones)
+            counts[status] += 1
+            rag = compute_rag(status=status, due_date=due, last_update_at=last_update,
+                              has_overdue_milestone=late_milestone, today=day)
+            if rag:
+                counts[rag] += 1
+            if status not in CLOSED_STATUSES and due is not None and due < day:
+                counts["overdue"] += 1
+            counts["milestones"] += len(milestones)
+            counts["milestones_due"] += sum(1 for m in milestones if m.due_date and m.due_date <= day)
+            counts["milestones_done"] += sum(1 for m in milestones if m.completed_date and m.completed_date <= day)
+        for action_id, uploaded_at, state, reviewed_at, withdrawn_at in self.evidence:
+            if action_id not in existing or uploaded_at >= end or (withdrawn_at and withdrawn_at < end):
+                continue
+            reviewed = reviewed_at is not None and reviewed_at < end
+            counts = grid[existing[action_id]]
+            if not reviewed:
+                counts["evidence_submitted"] += 1
+            elif state == "accepted":
+                counts["evidence_accepted"] += 1
