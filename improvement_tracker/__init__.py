@@ -69,9 +69,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from improvement_tracker import cli, errors, templating
     from improvement_tracker.views import actions, admin, auth, evidence, health, imports, notifications, plans
+    from improvement_tracker.views.dashboards import bp as dashboards_bp
 
-    for blueprint in (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp,
-                      imports.bp):
+    for blueprint in (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
+                      dashboards_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

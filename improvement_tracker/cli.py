@@ -101,10 +101,16 @@ def register(app: Flask) -> None:
             ) from None
         counts = result.counts
         if result.created:
+            from improvement_tracker.services import clock, snapshots
+
+            # A year of daily snapshots rebuilt from the demo's history, so the trend charts are not empty.
+            snapshots.backfill(db.session, clock.today(), 365)
+            snapshots.build_live(db.session, clock.today())
+            db.session.commit()
             click.echo(
                 f"Demo data loaded: {counts['forces']} forces, {counts['findings']} findings, "
                 f"{counts['actions']} actions, {counts['milestones']} milestones, "
-                f"{counts['progress_updates']} progress updates."
+                f"{counts['progress_updates']} progress updates, and a year of daily snapshots."
             )
         else:
             click.echo("Demo data already present: nothing added.")

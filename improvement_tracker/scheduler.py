@@ -73,6 +73,18 @@ def daily_snapshot(app: Flask) -> None:
             db.session.remove()
 
 
+def dashboard_cache(app: Flask, today: date | None = None) -> None:
+    """Precompute the heavy national dashboard figures (after the day's snapshots)."""
+    from improvement_tracker.services import dashboards
+
+    with app.app_context():
+        try:
+            dashboards.refresh_national_cache(db.session, today or clock.today())
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+
 def build(app: Flask):
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -82,6 +94,8 @@ def build(app: Flask):
     scheduler.add_job(assignments_and_outbox, "interval", minutes=2, args=[app], id="outbox")
     scheduler.add_job(daily_snapshot, CronTrigger(hour=6, minute=0, timezone="Europe/London"), args=[app],
                       id="daily_snapshot")
+    scheduler.add_job(dashboard_cache, CronTrigger(hour=6, minute=15, timezone="Europe/London"), args=[app],
+                      id="dashboard_cache")
     scheduler.add_job(daily_reminders, CronTrigger(hour=7, minute=0, timezone="Europe/London"), args=[app],
                       id="daily_reminders")
     # Daily on weekdays at 07:30; the service sends only on the week's first working day, once.

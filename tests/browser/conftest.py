@@ -62,6 +62,25 @@ def page(browser, live_server) -> Iterator:
     context.close()
 
 
+def sign_in(page, user) -> None:
+    """Sign in through the form, in a fresh session."""
+    from tests import factories
+
+    page.context.clear_cookies()
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def visit_checked(page, name: str) -> None:
+    """The page a journey has reached: no axe violations, no console errors, a screenshot."""
+    page.wait_for_load_state()
+    check_accessibility(page)
+    assert page.problems == [], page.problems
+    screenshot(page, name)
+
+
 def screenshot(page, name: str) -> None:
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)

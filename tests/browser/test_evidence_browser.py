@@ -9,17 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories, files
-from tests.browser.conftest import check_accessibility, screenshot
-from tests.browser.test_plan_journey_browser import sign_in
+from tests.browser import conftest as browser
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def visit_checked(page, name: str) -> None:
-    page.wait_for_load_state()
-    check_accessibility(page)
-    assert page.problems == [], page.problems
-    screenshot(page, f"evidence-{name}")
+    browser.visit_checked(page, f"evidence-{name}")
 
 
 def test_evidence_from_upload_to_sign_off_and_download(page, live_server):

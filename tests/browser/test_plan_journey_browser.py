@@ -10,24 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import check_accessibility, screenshot
+from tests.browser.conftest import sign_in, visit_checked
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def visit_checked(page, name: str) -> None:
-    page.wait_for_load_state()
-    check_accessibility(page)
-    assert page.problems == [], page.problems
-    screenshot(page, name)
 
 
 def test_finding_to_sign_off_in_the_browser(page):

@@ -11,17 +11,10 @@ from playwright.sync_api import expect
 
 from improvement_tracker import scheduler
 from tests import factories
-from tests.browser.conftest import check_accessibility, screenshot
+from tests.browser.conftest import visit_checked as checked
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.browser
-
-
-def checked(page, name: str) -> None:
-    page.wait_for_load_state()
-    check_accessibility(page)
-    assert page.problems == [], page.problems
-    screenshot(page, name)
 
 
 def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, smtp_server, tmp_path,

@@ -41,6 +41,9 @@ ADMIN_ONLY = {"admin": (OK, OK), "oversight": (404, 404), "programme_manager": (
 # An uploaded import waiting for confirmation: only the person who uploaded it may see it.
 IMPORT_UPLOADER = {"admin": (404, 404), "oversight": (404, 404), "programme_manager": (OK, 404),
                    "action_owner": (404, 404)}
+# The national picture and the pillar view: oversight and admins only.
+NATIONAL = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (404, 404),
+            "action_owner": (404, 404)}
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,15 @@ ROUTES: dict[str, Route] = {
     "imports.template_csv": Route(("GET",), MANAGE_PLAN, {"sheet": "actions"}),
     "imports.preview": Route(("GET", "POST"), IMPORT_UPLOADER),
     "imports.cancel": Route(("POST",), IMPORT_UPLOADER),
+    "dashboards.national": Route(("GET",), NATIONAL),
+    "dashboards.national_board_pack": Route(("GET",), NATIONAL),
+    "dashboards.national_export": Route(("GET",), NATIONAL, {"table": "completion", "fmt": "csv"}),
+    "dashboards.refresh": Route(("POST",), {**NATIONAL, "oversight": (403, 403)}),
+    "dashboards.pillar": Route(("GET",), NATIONAL, {"pillar_code": "P1"}),
+    "dashboards.pillar_export": Route(("GET",), NATIONAL, {"pillar_code": "P1", "table": "ranking", "fmt": "xlsx"}),
+    "dashboards.force": Route(("GET",), READ_PLAN),
+    "dashboards.force_board_pack": Route(("GET",), READ_PLAN),
+    "dashboards.force_export": Route(("GET",), READ_PLAN, {"table": "overdue-actions", "fmt": "xlsx"}),
 }
 NOT_ROUTES = {"static"}
 
