@@ -27,7 +27,7 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/dist/app.css: node_modules/.package-lock.json scripts/build-assets.mjs static/src/app.scss static/src/app.mjs
+static/dist/app.css: node_modules/.package-lock.json scripts/build-assets.mjs $(wildcard static/src/*)
 	node scripts/build-assets.mjs
 
 assets: static/dist/app.css
