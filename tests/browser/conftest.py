@@ -29,8 +29,9 @@ def _require_browser() -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     _require_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -53,7 +54,8 @@ def live_server(app) -> Iterator[str]:
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous waits: CI runs two workers on two cores, with axe-core on every page.
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.problems = []  # console errors and CSP violations: none are allowed
     page.on("console", lambda m: m.type in ("error", "warning") and page.problems.append(m.text))

@@ -49,7 +49,7 @@ def test_evidence_from_upload_to_sign_off_and_download(page, live_server):
     page.get_by_role("button", name="Upload evidence").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("2 files uploaded")
     evidence_table = page.locator("#evidence + table")
-    assert evidence_table.locator("tbody tr").count() == 2
+    expect(evidence_table.locator("tbody tr")).to_have_count(2)
     visit_checked(page, "owner-action")
     page.get_by_role("button", name="Ask for sign-off").click()
     page.get_by_role("button", name="Ask for sign-off").click()
@@ -86,7 +86,10 @@ def test_evidence_from_upload_to_sign_off_and_download(page, live_server):
     sign_in(page, oversight)
     page.goto(action_url)
     page.get_by_role("link", name="Details of dashboard.png").click()
-    assert page.locator("figure img").evaluate("img => img.complete && img.naturalWidth") == 40
+    # The preview loads after the page: wait for it rather than racing it.
+    page.wait_for_function("() => { const img = document.querySelector('figure img');"
+                           " return img && img.complete && img.naturalWidth > 0; }")
+    assert page.locator("figure img").evaluate("img => img.naturalWidth") == 40
     visit_checked(page, "oversight-evidence")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download dashboard.png").click()
