@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +16,16 @@ from improvement_tracker.config import load_config
 from improvement_tracker.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Static files never set the session cookie: they stay cacheable, and a stylesheet that
+    loads late cannot bring back a session the user has just ended."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.endpoint == "static":
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def csp_nonce() -> str:
@@ -43,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    app.session_interface = _SessionInterface()
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
         PrefixLoader({

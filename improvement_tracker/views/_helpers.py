@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import flash
+from flask import Response, flash
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,6 +13,15 @@ from improvement_tracker.services.audit import ServiceError
 
 if TYPE_CHECKING:
     from improvement_tracker.models import User
+
+
+def download(table, fmt: str, name: str) -> Response:
+    """A list or table as a CSV or XLSX attachment (formula cells neutralised by the exporter)."""
+    from improvement_tracker.services import clock, exports
+
+    filename = f"{name}-{clock.today().isoformat()}.{fmt}"
+    return Response(exports.render(table, fmt), headers={
+        "Content-Type": exports.FORMATS[fmt], "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def me() -> User:

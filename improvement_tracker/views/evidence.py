@@ -25,8 +25,10 @@ from improvement_tracker.forms.evidence import PurgeForm, ReviewForm, SignOffFor
 from improvement_tracker.models import Action, Evidence, User
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.services.dashboards import Table
 from improvement_tracker.services.scanning import scanner
 from improvement_tracker.services.storage import get_storage
+from improvement_tracker.views import _helpers
 from improvement_tracker.views._helpers import commit, me, show_error
 
 bp = Blueprint("evidence", __name__)
@@ -232,6 +234,18 @@ def awaiting_review(code: str):
     return render_template("evidence/awaiting_review.html", force=force, items=items,
                            can_review={e.id for e in items if e.uploaded_by_id != user.id
                                        and security.can_review_evidence(user, e)})
+
+
+@bp.get("/forces/<code>/evidence.<any(csv, xlsx):fmt>")
+def awaiting_review_export(code: str, fmt: str):
+    force = security.force_or_404(db.session, me(), code)
+    table = Table("evidence-awaiting-review", "Evidence awaiting review",
+                  ["Action", "Action title", "File", "Description", "Type", "Size (bytes)", "SHA-256",
+                   "Uploaded by", "Uploaded at"])
+    for e in evidence_service.awaiting_review(db.session, force):
+        table.add([e.action.reference, e.action.title, e.original_filename, e.description, e.file_type,
+                   e.size_bytes, e.sha256, e.uploaded_by.name if e.uploaded_by else "", e.uploaded_at])
+    return _helpers.download(table, fmt, f"{force.code}-evidence-awaiting-review")
 
 
 # --- changing ---------------------------------------------------------------------------

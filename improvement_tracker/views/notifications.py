@@ -13,8 +13,9 @@ from improvement_tracker.forms.notifications import NotificationSettingsForm
 from improvement_tracker.models import Action, ReminderClaim
 from improvement_tracker.services import audit, clock
 from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.services.dashboards import Table
 from improvement_tracker.services.reminders import KIND_LABELS
-from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.views._helpers import commit, download, me, show_error
 
 bp = Blueprint("notifications", __name__)
 
@@ -71,6 +72,28 @@ def ledger(code: str):
         select(Action).where(Action.id.in_({c.action_id for c in claims})))} if claims else {}
     return render_template("notifications/ledger.html", force=force, claims=claims, actions=actions,
                            KIND_LABELS=KIND_LABELS, page=page, pages=max(1, -(-total // size)), total=total)
+
+
+@bp.get("/forces/<code>/reminders.<any(csv, xlsx):fmt>")
+def ledger_export(code: str, fmt: str):
+    force = security.force_or_404(db.session, me(), code)
+    claims = list(db.session.scalars(
+        select(ReminderClaim).where(ReminderClaim.force_id == force.id, ReminderClaim.action_id.is_not(None),
+                                    ReminderClaim.notification_id.is_not(None))
+        .options(joinedload(ReminderClaim.notification))
+        .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc())))
+    actions = {a.id: a for a in db.session.scalars(
+        select(Action).where(Action.id.in_({c.action_id for c in claims})))} if claims else {}
+    table = Table("reminders", "Reminders sent", ["Queued at", "Recipient", "Recipient email", "Action",
+                                                  "Why", "Threshold", "Email", "Updated since"])
+    for claim in claims:
+        action = actions.get(claim.action_id)
+        sent = claim.notification.sent_at if claim.notification else None
+        table.add([claim.created_at, claim.recipient.name, claim.recipient.email,
+                   action.reference if action else "", KIND_LABELS[claim.kind], claim.threshold,
+                   claim.notification.status if claim.notification else "",
+                   "Yes" if updated_since(action, sent or claim.created_at) else "No"])
+    return download(table, fmt, f"{force.code}-reminders")
 
 
 def action_reminders(action: Action, limit: int = 20) -> list[ReminderClaim]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -10,10 +10,10 @@ from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import Pillar
-from improvement_tracker.services import clock, plan_queries, plans, users
+from improvement_tracker.services import clock, plan_exports, plan_queries, plans, users
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.views._helpers import commit, download, me, show_error
 
 bp = Blueprint("plans", __name__)
 
@@ -48,10 +48,8 @@ def forces():
     return render_template("plans/forces.html", summaries=summaries)
 
 
-@bp.get("/forces/<code>")
-def force_plan(code: str):
-    user = me()
-    force = security.force_or_404(db.session, user, code)
+def _plan_filters(force) -> tuple[PlanFilterForm, plan_queries.PlanFilters]:
+    """The force plan's filters from the query string; anything unknown is ignored."""
     all_pillars = pillars()
     owners = users.force_users(db.session, force.id, active_only=False)
     form = PlanFilterForm(request.args)
@@ -64,6 +62,14 @@ def force_plan(code: str):
         owner_id=int(owner_id) if owner_id.isdigit() else None,
         overdue=bool(form.overdue.data),
     )
+    return form, filters
+
+
+@bp.get("/forces/<code>")
+def force_plan(code: str):
+    user = me()
+    force = security.force_or_404(db.session, user, code)
+    form, filters = _plan_filters(force)
     page = request.args.get("page", "1")
     plan = plan_queries.force_plan(
         db.session, force, filters, page=int(page) if page.isdigit() else 1,
@@ -79,6 +85,30 @@ def force_plan(code: str):
             db.session, [a.id for group in plan.groups for fg in group.findings for a in fg.actions]),
         evidence_awaiting_review=evidence_service.awaiting_review_count(db.session, force),
     )
+
+
+@bp.get("/forces/<code>/plan.<any(csv, xlsx):fmt>")
+def force_plan_export(code: str, fmt: str):
+    """The force plan's actions, with the same filters as the page, every page at once."""
+    force = security.force_or_404(db.session, me(), code)
+    _, filters = _plan_filters(force)
+    return download(plan_exports.force_plan(db.session, force, filters, clock.today()), fmt, f"{force.code}-plan")
+
+
+@bp.get("/my-actions.<any(csv, xlsx):fmt>")
+def my_actions_export(fmt: str):
+    user = me()
+    if user.role not in (security.ACTION_OWNER, security.PROGRAMME_MANAGER):
+        abort(404)
+    return download(plan_exports.my_actions(db.session, user, clock.today()), fmt, "my-actions")
+
+
+@bp.get("/forces.<any(csv, xlsx):fmt>")
+def forces_export(fmt: str):
+    user = me()
+    if user.role not in (security.OVERSIGHT, security.ADMIN):
+        abort(404)
+    return download(plan_exports.forces(db.session, user, clock.today()), fmt, "forces")
 
 
 # --- deep dives -------------------------------------------------------------------------

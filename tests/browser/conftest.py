@@ -68,6 +68,9 @@ def sign_in(page, user) -> None:
     """Sign in through the form, in a fresh session."""
     from tests import factories
 
+    # Leave the old page first: its late static requests would otherwise set the old session
+    # cookie again after it was cleared.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(user.email)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from improvement_tracker import scheduler
 from tests import factories
+from tests.browser.conftest import sign_in
 from tests.browser.conftest import visit_checked as checked
 from tests.conftest import make_app
 
@@ -60,12 +61,8 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     expect(page.locator("main")).to_contain_text("Your email preferences have been saved")
     checked(page, "owner-preferences")
 
-    page.context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(pm.email)
-    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, pm)
     page.get_by_role("link", name="Reminders sent for this plan").click()
     expect(page.locator("main table")).to_contain_text("Olive Owner")
     checked(page, "pm-reminders-ledger")

@@ -186,3 +186,11 @@ def test_idle_session_expires(app, tmp_path, database_url):
         time.sleep(2.1)  # the signed cookie's timestamp is checked in whole seconds
         response = request.client.get("/my-actions")
         assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_static_files_do_not_set_the_session_cookie(client_request):
+    client_request.login(factories.create_user())
+    page = client_request.client.get("/my-actions")
+    assert "Set-Cookie" in page.headers
+    static = client_request.client.get("/static/dist/app.css")
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers

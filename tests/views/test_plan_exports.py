@@ -1,0 +1,100 @@
+"""The plan's lists download as CSV and XLSX: scoped, filtered like the page, and safe to open."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+
+from tests import factories
+
+EVIL = '=HYPERLINK("http://evil.example","click")'
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def _xlsx(response) -> list[list]:
+    assert "attachment;" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_force_plan_export_follows_the_filters_and_neutralises_formulas(client_request):
+    pm = factories.create_user("programme_manager")
+    owner = factories.create_user("action_owner", name="@owner")
+    late = date.today() - timedelta(days=3)
+    factories.create_action(owner, reference="AS-1", title=EVIL, due=late)
+    factories.create_action(owner, reference="AS-2", title="On time", due=date.today() + timedelta(days=30))
+    factories.create_action(factories.create_user("action_owner", "durham"), reference="DUR-1", title="Durham's")
+    client_request.login(pm)
+
+    rows = _csv(client_request.client.get("/forces/avon-and-somerset/plan.csv"))
+    assert rows[0][:3] == ["Reference", "Title", "Pillar"]
+    assert sorted(r[0] for r in rows[1:]) == ["AS-1", "AS-2"]
+    evil_row = next(r for r in rows if r[0] == "AS-1")
+    assert evil_row[1] == "'" + EVIL and evil_row[4] == "'@owner"
+    assert evil_row[7] == "Red" and evil_row[12] == late.isoformat()
+
+    rows = _xlsx(client_request.client.get("/forces/avon-and-somerset/plan.xlsx?overdue=y"))
+    assert [r[0] for r in rows[1:]] == ["AS-1"]
+    assert rows[1][1] == "'" + EVIL
+    assert rows[1][12].date() == late
+
+
+def test_a_programme_manager_cannot_export_another_forces_plan(client_request):
+    client_request.login(factories.create_user("programme_manager"))
+    assert client_request.client.get("/forces/durham/plan.csv").status_code == 404
+    assert client_request.client.get("/forces.csv").status_code == 404
+
+
+def test_my_actions_export_lists_only_my_open_actions(client_request):
+    owner = factories.create_user("action_owner")
+    factories.create_action(owner, reference="MINE", due=date.today())
+    factories.create_action(owner, reference="DONE", status="complete")
+    factories.create_action(factories.create_user("action_owner"), reference="THEIRS")
+    client_request.login(owner)
+    rows = _xlsx(client_request.client.get("/my-actions.xlsx"))
+    assert [r[0] for r in rows[1:]] == ["MINE"]
+
+
+def test_oversight_exports_the_forces_table(client_request):
+    factories.create_action(factories.create_user("action_owner"), reference="A", status="complete")
+    client_request.login(factories.create_user("oversight", None))
+    rows = _csv(client_request.client.get("/forces.csv"))
+    assert len(rows) == 1 + 43
+    avon = next(r for r in rows if r[1] == "avon-and-somerset")
+    assert avon[4:7] == ["1", "1", "100"]
+
+
+def test_evidence_awaiting_review_export(client_request):
+    from tests import files
+
+    pm = factories.create_user("programme_manager")
+    owner = factories.create_user("action_owner")
+    action = factories.create_action(owner, reference="AS-E")
+    factories.create_evidence(action, owner, files.pdf(), "=cmd.pdf")
+    client_request.login(pm)
+    rows = _csv(client_request.client.get("/forces/avon-and-somerset/evidence.csv"))
+    assert rows[1][0] == "AS-E" and rows[1][2] == "'=cmd.pdf"
+    assert client_request.client.get("/forces/durham/evidence.csv").status_code == 404
+
+
+def test_reminders_ledger_export(app, client_request, smtp_server, tmp_path, database_url):
+    from improvement_tracker import scheduler
+    from tests.conftest import make_app
+
+    _, port = smtp_server
+    mail_app = make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    owner = factories.create_user("action_owner", name="Olive Owner")
+    factories.create_action(owner, reference="AS-R", due=date(2027, 3, 10))
+    scheduler.daily_reminders(mail_app, date(2027, 3, 3))
+    client_request.login(factories.create_user("programme_manager"))
+    rows = _xlsx(client_request.client.get("/forces/avon-and-somerset/reminders.xlsx"))
+    assert rows[1][1:5] == ["Olive Owner", owner.email, "AS-R", "Due soon"]
+    assert client_request.client.get("/forces/durham/reminders.csv").status_code == 404
