@@ -11,6 +11,7 @@ Every failure exits non-zero with one line on standard error saying why.
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 from flask import Flask
@@ -118,10 +119,19 @@ def register(app: Flask) -> None:
         click.echo(_sign_in_table(result.accounts, result.password))
 
 
+def _day_option(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option, or exit 2 with a one-line reason."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        click.echo(f"Error: {option} must be a date like 2026-11-27, not {value!r}", err=True)
+        sys.exit(2)
+
+
 def register_reminders(app: Flask) -> None:
     """Reminders, the outbox and the scheduler process."""
-    from datetime import date as date_type
-
     from improvement_tracker import scheduler
     from improvement_tracker.services import clock, reminders, settings
 
@@ -132,16 +142,12 @@ def register_reminders(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
     def run_reminders(day: str | None, dry_run: bool) -> None:
         """Work out every reminder due today, claim each once, and send one digest per person."""
-        try:
-            today = date_type.fromisoformat(day) if day else clock.today()
-        except ValueError:
-            click.echo(f"Error: --today must be a date like 2026-11-27, not {day!r}", err=True)
-            sys.exit(2)
+        today = _day_option(day, "--today") or clock.today()
         if dry_run:
-            config = settings.load(db.session)
-            items = reminders.pending_preview(db.session, reminders.collect(db.session, today, config))
-            if not reminders.is_working_day(today):
-                items = []
+            items = []
+            if reminders.is_working_day(today):  # a real run sends nothing on other days
+                config = settings.load(db.session)
+                items = reminders.pending_preview(db.session, reminders.collect(db.session, today, config))
             by_person: dict[str, list] = {}
             for item in items:
                 by_person.setdefault(item.recipient.email, []).append(item)
@@ -181,8 +187,6 @@ def register_reminders(app: Flask) -> None:
 
 def register_snapshots(app: Flask) -> None:
     """Daily progress snapshots for the trend charts."""
-    from datetime import date as date_type
-
     from improvement_tracker.services import clock, snapshots
 
     group = AppGroup("snapshots", help="Daily progress snapshots.")
@@ -195,11 +199,7 @@ def register_snapshots(app: Flask) -> None:
     def build(day: str | None, days: int | None) -> None:
         """Record one row per (day, force, pillar). Safe to rerun: a day's rows are replaced, never doubled."""
         today = clock.today()
-        try:
-            target = date_type.fromisoformat(day) if day else today
-        except ValueError:
-            click.echo(f"Error: --date must be a date like 2026-11-27, not {day!r}", err=True)
-            sys.exit(2)
+        target = _day_option(day, "--date") or today
         if target > today:
             click.echo("Error: --date cannot be in the future", err=True)
             sys.exit(2)

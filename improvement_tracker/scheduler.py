@@ -16,25 +16,20 @@ from improvement_tracker.services import clock, outbox, reminders, settings
 from improvement_tracker.services.mail import sender_from_config
 
 log = logging.getLogger(__name__)
+# Each job runs in its own app context; Flask-SQLAlchemy removes the session when it ends.
 
 
 def send_outbox(app: Flask) -> outbox.SendReport:
     with app.app_context():
-        try:
-            return outbox.send_pending(
-                db.session, sender_from_config(app.config), base_url=app.config["BASE_URL"],
-                mail_from=app.config["MAIL_FROM"], max_attempts=app.config["MAIL_MAX_ATTEMPTS"])
-        finally:
-            db.session.remove()
+        return outbox.send_pending(
+            db.session, sender_from_config(app.config), base_url=app.config["BASE_URL"],
+            mail_from=app.config["MAIL_FROM"], max_attempts=app.config["MAIL_MAX_ATTEMPTS"])
 
 
 def assignments_and_outbox(app: Flask) -> None:
     """Every few minutes: tell new owners, then deliver what is waiting."""
     with app.app_context():
-        try:
-            reminders.run_assignments(db.session, clock.today())
-        finally:
-            db.session.remove()
+        reminders.run_assignments(db.session, clock.today())
     report = send_outbox(app)
     if report.sent or report.failed:
         log.info("outbox: %d sent, %d retrying, %d failed", len(report.sent), len(report.retrying),
@@ -43,10 +38,7 @@ def assignments_and_outbox(app: Flask) -> None:
 
 def daily_reminders(app: Flask, today: date | None = None) -> reminders.RunReport:
     with app.app_context():
-        try:
-            report = reminders.run_daily(db.session, today or clock.today(), settings.load(db.session))
-        finally:
-            db.session.remove()
+        report = reminders.run_daily(db.session, today or clock.today(), settings.load(db.session))
     send_outbox(app)
     log.info("reminders for %s: %d emails to %d recipients", report.day, len(report.notifications),
              report.recipients)
@@ -55,10 +47,7 @@ def daily_reminders(app: Flask, today: date | None = None) -> reminders.RunRepor
 
 def weekly_summaries(app: Flask) -> None:
     with app.app_context():
-        try:
-            reminders.queue_weekly_summaries(db.session, clock.today())
-        finally:
-            db.session.remove()
+        reminders.queue_weekly_summaries(db.session, clock.today())
     send_outbox(app)
 
 
@@ -66,11 +55,8 @@ def daily_snapshot(app: Flask) -> None:
     from improvement_tracker.services import snapshots
 
     with app.app_context():
-        try:
-            snapshots.build_live(db.session, clock.today())
-            db.session.commit()
-        finally:
-            db.session.remove()
+        snapshots.build_live(db.session, clock.today())
+        db.session.commit()
 
 
 def dashboard_cache(app: Flask, today: date | None = None) -> None:
@@ -78,11 +64,8 @@ def dashboard_cache(app: Flask, today: date | None = None) -> None:
     from improvement_tracker.services import dashboards
 
     with app.app_context():
-        try:
-            dashboards.refresh_national_cache(db.session, today or clock.today())
-            db.session.commit()
-        finally:
-            db.session.remove()
+        dashboards.refresh_national_cache(db.session, today or clock.today())
+        db.session.commit()
 
 
 def build(app: Flask):

@@ -23,6 +23,7 @@ STATUS_TAG_CLASSES = {
     "blocked": "govuk-tag--red",
     "closed_not_needed": "govuk-tag--grey",
 }
+EMAIL_STATUS_LABELS = {"pending": "Waiting", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
 RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 
 
@@ -101,6 +102,7 @@ def register(app: Flask) -> None:
         FINDING_TYPE_LABELS=FINDING_TYPE_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        EMAIL_STATUS_LABELS=EMAIL_STATUS_LABELS,
     )
 
     @app.context_processor

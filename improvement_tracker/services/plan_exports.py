@@ -30,7 +30,7 @@ def _action_rows(session: Session, table: Table, actions: list[Action], today: d
 
 
 def force_plan(session: Session, force: Force, filters: plan_queries.PlanFilters, today: date) -> Table:
-    query = plan_queries._filtered_actions(force, filters, today)
+    query = plan_queries.filtered_actions(force, filters, today)
     if not filters.pillar:
         query = query.join(Pillar, Pillar.id == Action.pillar_id)
     actions = list(session.scalars(

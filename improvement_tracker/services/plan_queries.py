@@ -49,7 +49,7 @@ class PlanPage:
     findings_without_actions: list[Finding]
 
 
-def _filtered_actions(force: Force, filters: PlanFilters, today: date):
+def filtered_actions(force: Force, filters: PlanFilters, today: date):
     query = select(Action).where(Action.force_id == force.id)
     if filters.pillar:
         query = query.join(Pillar, Pillar.id == Action.pillar_id).where(Pillar.code == filters.pillar)
@@ -65,7 +65,7 @@ def _filtered_actions(force: Force, filters: PlanFilters, today: date):
 def force_plan(
     session: Session, force: Force, filters: PlanFilters, *, page: int, page_size: int, today: date
 ) -> PlanPage:
-    base = _filtered_actions(force, filters, today)
+    base = filtered_actions(force, filters, today)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)

@@ -53,10 +53,15 @@ class BuildReport:
     skipped: bool = False
 
 
-def _empty_grid(session: Session) -> dict[tuple[int, int], dict[str, int]]:
+def _cells(session: Session) -> list[tuple[int, int]]:
+    """Every (force, pillar) pair: a day has a row for each, zeros included."""
     forces = session.scalars(select(Force.id)).all()
     pillars = session.scalars(select(Pillar.id)).all()
-    return {(f, p): dict.fromkeys(COUNT_FIELDS, 0) for f in forces for p in pillars}
+    return [(f, p) for f in forces for p in pillars]
+
+
+def _empty_grid(cells: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, int]]:
+    return {cell: dict.fromkeys(COUNT_FIELDS, 0) for cell in cells}
 
 
 def _total(column_condition):
@@ -77,7 +82,7 @@ def _store(session: Session, day: date, grid: dict, *, backfilled: bool) -> int:
 
 def build_live(session: Session, day: date) -> BuildReport:
     """Record `day` from the plan as it stands now (run on the day itself)."""
-    grid = _empty_grid(session)
+    grid = _empty_grid(_cells(session))
     rag = rag_expression(day)
     late = and_(Action.status.not_in(CLOSED_STATUSES), Action.current_due_date < day)
     actions = session.execute(
@@ -112,7 +117,7 @@ def build_from_history(session: Session, day: date) -> BuildReport:
     if recorded_live:
         return BuildReport(day, 0, skipped=True)
     history = History.load(session)
-    grid = _empty_grid(session)
+    grid = _empty_grid(_cells(session))
     history.fill(grid, day)
     return BuildReport(day, _store(session, day, grid, backfilled=True))
 
@@ -120,6 +125,7 @@ def build_from_history(session: Session, day: date) -> BuildReport:
 def backfill(session: Session, today: date, days: int) -> list[BuildReport]:
     """Rebuild the `days` days before today, loading the history once."""
     history = History.load(session)
+    cells = _cells(session)
     live_days = set(session.scalars(select(ProgressSnapshot.day).where(
         ProgressSnapshot.backfilled.is_(False), ProgressSnapshot.day >= today - timedelta(days=days)).distinct()))
     reports = []
@@ -128,7 +134,7 @@ def backfill(session: Session, today: date, days: int) -> list[BuildReport]:
         if day in live_days:
             reports.append(BuildReport(day, 0, skipped=True))
             continue
-        grid = _empty_grid(session)
+        grid = _empty_grid(cells)
         history.fill(grid, day)
         reports.append(BuildReport(day, _store(session, day, grid, backfilled=True)))
     return reports

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Pillar
-from improvement_tracker.services import charts, clock, exports
+from improvement_tracker.services import charts, clock
 from improvement_tracker.services import dashboards as service
 from improvement_tracker.services.audit import record
 from improvement_tracker.services.status import STATUS_LABELS
-from improvement_tracker.views._helpers import commit, me
+from improvement_tracker.views._helpers import commit, download, me
 
 bp = Blueprint("dashboards", __name__)
 FORMAT = "<any(csv, xlsx):fmt>"
@@ -39,10 +39,7 @@ def _url(link: service.Link) -> str:
 def _download(table: service.Table | None, fmt: str, scope: str) -> Response:
     if table is None:
         abort(404)
-    name = f"{scope}-{table.name}-{clock.today().isoformat()}.{fmt}"
-    return Response(exports.render(table, fmt), mimetype=exports.FORMATS[fmt].split(";")[0],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Content-Type": exports.FORMATS[fmt]})
+    return download(table, fmt, f"{scope}-{table.name}")
 
 
 def _national_context():

@@ -53,6 +53,23 @@ def preferences():
     return render_template("notifications/preferences.html", form=form, today=clock.today())
 
 
+def _ledger_query(force_id: int):
+    """The force's sent reminders about actions, newest first: the page and its download."""
+    return (select(ReminderClaim)
+            .where(ReminderClaim.force_id == force_id, ReminderClaim.action_id.is_not(None),
+                   ReminderClaim.notification_id.is_not(None))
+            .options(joinedload(ReminderClaim.notification))
+            .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc()))
+
+
+def _with_actions(query) -> tuple[list[ReminderClaim], dict[int, Action]]:
+    """The claims, and their actions in one more query (not one per row)."""
+    claims = list(db.session.scalars(query))
+    ids = {c.action_id for c in claims}
+    actions = {a.id: a for a in db.session.scalars(select(Action).where(Action.id.in_(ids)))} if ids else {}
+    return claims, actions
+
+
 @bp.get("/forces/<code>/reminders")
 def ledger(code: str):
     """Who was chased, for what, when — and whether they updated the action afterwards."""
@@ -61,15 +78,9 @@ def ledger(code: str):
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     size = current_app.config["PAGE_SIZE"]
-    base = (select(ReminderClaim).where(ReminderClaim.force_id == force.id, ReminderClaim.action_id.is_not(None),
-                                        ReminderClaim.notification_id.is_not(None)))
+    base = _ledger_query(force.id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    claims = list(db.session.scalars(
-        base.options(joinedload(ReminderClaim.notification))
-        .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc())
-        .limit(size).offset((page - 1) * size)))
-    actions = {a.id: a for a in db.session.scalars(
-        select(Action).where(Action.id.in_({c.action_id for c in claims})))} if claims else {}
+    claims, actions = _with_actions(base.limit(size).offset((page - 1) * size))
     return render_template("notifications/ledger.html", force=force, claims=claims, actions=actions,
                            KIND_LABELS=KIND_LABELS, page=page, pages=max(1, -(-total // size)), total=total)
 
@@ -77,13 +88,7 @@ def ledger(code: str):
 @bp.get("/forces/<code>/reminders.<any(csv, xlsx):fmt>")
 def ledger_export(code: str, fmt: str):
     force = security.force_or_404(db.session, me(), code)
-    claims = list(db.session.scalars(
-        select(ReminderClaim).where(ReminderClaim.force_id == force.id, ReminderClaim.action_id.is_not(None),
-                                    ReminderClaim.notification_id.is_not(None))
-        .options(joinedload(ReminderClaim.notification))
-        .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc())))
-    actions = {a.id: a for a in db.session.scalars(
-        select(Action).where(Action.id.in_({c.action_id for c in claims})))} if claims else {}
+    claims, actions = _with_actions(_ledger_query(force.id))
     table = Table("reminders", "Reminders sent", ["Queued at", "Recipient", "Recipient email", "Action",
                                                   "Why", "Threshold", "Email", "Updated since"])
     for claim in claims:
