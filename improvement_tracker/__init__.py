@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from improvement_tracker.config import load_config
 from improvement_tracker.extensions import csrf, db, login_manager, migrate
@@ -26,6 +27,17 @@ class _SessionInterface(SecureCookieSessionInterface):
         if request.endpoint == "static":
             return False
         return super().should_set_cookie(app, session)
+
+
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: a number past the database's integer range names nothing, so it is a
+    404 like any other unknown id, not an overflow error from the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
+                 signed: bool = False) -> None:
+        from improvement_tracker.forms.fields import MAX_ID
+
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
 def csp_nonce() -> str:
@@ -46,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     env = dict(os.environ)
     if test_config and "ENV" in test_config:
         env = test_config.pop("ENV")
+    app.url_map.converters["int"] = _IdConverter  # before any route is added
     app.config.from_mapping(load_config(app.instance_path, env))
     if test_config:
         app.config.from_mapping(test_config)

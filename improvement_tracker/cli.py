@@ -4,6 +4,7 @@
   standard input, never from the command line, so it stays out of shell history and `ps`.
 - ``seed-demo``: load the five pathfinder forces' demo plans and print the sign-in table.
   Refused in production.
+- ``demo generate``: a national-scale dataset for load tests and benchmarks. Refused in production.
 
 Every failure exits non-zero with one line on standard error saying why.
 """
@@ -51,6 +52,7 @@ def _sign_in_table(accounts: list[demo.DemoAccount], password: str) -> str:
 def register(app: Flask) -> None:
     register_reminders(app)
     register_snapshots(app)
+    register_generator(app)
     imports_cli.register(app)
     users_group = AppGroup("users", help="Manage user accounts.")
 
@@ -216,5 +218,50 @@ def register_snapshots(app: Flask) -> None:
             click.echo(f"{target} was recorded on the day: kept as it is.")
         else:
             click.echo(f"Snapshot for {target}: {report.rows} rows (forces × pillars).")
+
+    app.cli.add_command(group)
+
+
+def register_generator(app: Flask) -> None:
+    """National-scale generated data for benchmarks."""
+    from improvement_tracker.services import clock, national_data
+    from improvement_tracker.services.storage import get_storage
+
+    group = AppGroup("demo", help="Generated data for load tests and benchmarks.")
+
+    @group.command("generate")
+    @click.option("--forces", type=click.IntRange(1, 43), default=43, show_default=True,
+                  help="How many forces get a plan (in name order).")
+    @click.option("--actions-per-force", type=click.IntRange(5, 2000), default=150, show_default=True)
+    @click.option("--seed", type=click.IntRange(0, 10**9), default=1, show_default=True,
+                  help="The same seed gives the same plans; a seed already generated adds nothing.")
+    @click.option("--snapshot-days", type=click.IntRange(0, 3660), default=365, show_default=True,
+                  help="Days of daily snapshots to rebuild from the generated history.")
+    @click.option("--reminder-days", type=click.IntRange(0, 366), default=21, show_default=True,
+                  help="Days of reminders to replay as already sent.")
+    def generate(forces: int, actions_per_force: int, seed: int, snapshot_days: int, reminder_days: int) -> None:
+        """Generate every force's plan with a year of history, evidence files, reminders and snapshots."""
+        if app.config.get("PRODUCTION"):
+            raise click.ClickException(
+                "demo generate is refused in production: the generated accounts share a published password")
+        try:
+            result = national_data.generate(
+                db.session, forces=forces, actions_per_force=actions_per_force, seed=seed, today=clock.today(),
+                storage=get_storage(), max_upload=app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                snapshot_days=snapshot_days, reminder_days=reminder_days,
+                progress=lambda message: click.echo(message, err=True))
+        except ValueError as error:
+            db.session.rollback()
+            raise click.ClickException(f"The data could not be generated: {error}") from None
+        if result.created:
+            took = ", ".join(f"{label} {seconds} s" for label, seconds in result.seconds.items())
+            click.echo(f"Generated seed {seed} ({took}).")
+        else:
+            click.echo(f"Seed {seed} is already generated: nothing added.")
+        click.echo("In the database now: " + ", ".join(f"{n:,} {label}" for label, n in result.counts.items()))
+        click.echo("")
+        for label, email in result.sign_ins:
+            click.echo(f"{label:<45} {email}")
+        click.echo(f"Password for every generated account: {result.password}")
 
     app.cli.add_command(group)

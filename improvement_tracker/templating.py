@@ -8,6 +8,7 @@ from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from improvement_tracker.data_tables import table_html
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
@@ -42,8 +43,10 @@ def govuk_datetime(value: datetime | None) -> str:
 
 
 def error_list(form: FlaskForm) -> list[dict[str, str]]:
-    """The error summary's items, each linking to the first box of its field."""
-    items = []
+    """The error summary's items: first any message about no one field (views._helpers.show_error),
+    linking to its place on the page if it has one; then each field's, linking to its first box."""
+    links = getattr(form, "form_error_links", {})
+    items = [{"text": m, "href": links[m]} if m in links else {"text": m} for m in form.form_errors]
     for field in form:
         if field.errors:
             target = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
@@ -93,6 +96,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(history_value, "history_value")
 
     app.add_template_global(error_list, "error_list")
+    app.add_template_global(table_html, "table_html")
     # Globals, not context variables, so imported macros can read them too.
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,

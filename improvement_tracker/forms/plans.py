@@ -3,9 +3,9 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
-from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length
+from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length, whole_number
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES, STATUSES
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
@@ -15,7 +15,13 @@ PRIORITY_CHOICES = [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
 
 def _id(value) -> int:
     """Ids from a select: anything that is not a whole number is 'nothing chosen'."""
-    return int(value) if str(value).isdigit() else 0
+    return whole_number(value) or 0
+
+
+def _chosen(message: str) -> DataRequired:
+    """A select whose placeholder ("Select a pillar", id 0) is still chosen: reported with every other
+    error on the first submit. (InputRequired passes it: "0" is input.)"""
+    return DataRequired(message=message)
 
 
 def _required(label: str):
@@ -34,7 +40,7 @@ class DeepDiveForm(FlaskForm):
 
 class FindingForm(FlaskForm):
     pillar_id = Select("Pillar", coerce=_id, validate_choice=False,
-                       validators=[InputRequired(message="Select a pillar")])
+                       validators=[_chosen("Select a pillar")])
     reference = Text("Reference", validators=[_required("a reference, like AS-P1-03"),
                                               max_length(40, "Reference")],
                      description="Unique within your force, like AS-P1-03")
@@ -51,13 +57,13 @@ class ActionForm(FlaskForm):
                      description="Unique within your force, like AS-P1-03-A")
     title = Text("Title", validators=[_required("a title"), max_length(200, "Title")])
     pillar_id = Select("Pillar", coerce=_id, validate_choice=False,
-                       validators=[InputRequired(message="Select a pillar")])
+                       validators=[_chosen("Select a pillar")])
     description = LongText("What will be done (optional)", validators=[max_length(10000, "Description")])
     success_measure = LongText("What does done look like? (optional)",
                                validators=[max_length(5000, "Success measure")],
                                description="The evidence that will show this action is complete")
     owner_id = Select("Owner", coerce=_id, validate_choice=False,
-                      validators=[InputRequired(message="Select an owner")],
+                      validators=[_chosen("Select an owner")],
                       description="Only active users of this force are listed")
     priority = Radios("Priority", choices=PRIORITY_CHOICES, default="medium",
                           message="Select a priority")

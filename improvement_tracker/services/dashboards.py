@@ -13,10 +13,15 @@ is listed as a disagreement.
 The heavy national figures (force × pillar grid and the trend) are a JSON payload kept in the
 settings table under CACHE_KEY, refreshed by the scheduler's daily job and by an admin.
 The payload is for all forces; cohort and country filters are applied to it on reading.
+Each worker process also keeps the tables (and whatever the page derives from them: charts,
+HTML) built from one cached payload, keyed by the cache row's update time, so a national page
+costs one small query plus the live disagreements until the cache is refreshed.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Action, DueDateChange, Force, Milestone, Pillar, ProgressSnapshot, Setting, User
 from improvement_tracker.models.evidence import Evidence
 from improvement_tracker.models.plans import CLOSED_STATUSES, STATUSES
-from improvement_tracker.services.rag import RAG_LABELS
+from improvement_tracker.services.rag import RAG_LABELS, compute_rag, is_overdue
 from improvement_tracker.services.snapshots import rag_expression
 from improvement_tracker.services.status import STATUS_LABELS
 
@@ -52,6 +57,8 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     links: list[dict[int, Link]] = field(default_factory=list)  # per row: column → link
     numeric: frozenset[int] = frozenset()  # columns shown right-aligned
+    # Rendered forms of the table, kept while the table is (see data_tables.table_html).
+    rendered: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: list[Any], links: dict[int, Link] | None = None) -> None:
         self.rows.append(row)
@@ -169,6 +176,8 @@ class Dashboard:
     tables: dict[str, Table]
     headline: dict[str, Any] = field(default_factory=dict)
     computed_at: datetime | None = None
+    # What a page derives from the tables (chart JSON), kept with them when they are kept.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -191,7 +200,29 @@ def _headline_table(headline: dict[str, Any]) -> Table:
     return table
 
 
+_kept: OrderedDict[tuple, Dashboard] = OrderedDict()
+_kept_lock = threading.Lock()
+KEEP = 32  # filter combinations kept per worker (3 cohorts × 2 countries, with room to spare)
+
+
 def national(session: Session, today: date, filters: Filters) -> Dashboard:
+    """The national dashboard: the cached payload's tables (kept per worker) and the live disagreements."""
+    stamp = session.scalar(select(Setting.updated_at).where(Setting.key == CACHE_KEY))
+    key = (str(session.get_bind().url), stamp, today, tuple(sorted(filters.args.items())))
+    with _kept_lock:
+        base = _kept.get(key) if stamp is not None else None
+    if base is None:
+        base = _national_from_payload(session, today, filters)
+        if base.computed_at is not None:  # only a cached payload: a live one is newer every time
+            with _kept_lock:
+                _kept[key] = base
+                while len(_kept) > KEEP:
+                    _kept.popitem(last=False)
+    tables = {**base.tables, "rag-disagreements": disagreements(session, today, filters)}
+    return Dashboard(base.title, tables, base.headline, base.computed_at, base.derived)
+
+
+def _national_from_payload(session: Session, today: date, filters: Filters) -> Dashboard:
     payload, computed_at = national_payload(session, today)
     forces = [f for f in payload["forces"] if filters.matches(f["cohort"], f["country"])]
     force_ids = {f["id"] for f in forces}
@@ -257,12 +288,16 @@ def national(session: Session, today: date, filters: Filters) -> Dashboard:
             values.append("" if percent(done, base) is None else percent(done, base))
         trend.add([date.fromisoformat(day), *values])
 
-    tables = {t.name: t for t in (_headline_table(headline), heatmap, rag_by_pillar, most_overdue, trend,
-                                  disagreements(session, today, filters))}
+    tables = {t.name: t for t in (_headline_table(headline), heatmap, rag_by_pillar, most_overdue, trend)}
     return Dashboard("National dashboard", tables, headline, computed_at)
 
 
-def disagreements(session: Session, today: date, filters: Filters, force_id: int | None = None) -> Table:
+def _disagreements_table() -> Table:
+    return Table("rag-disagreements", "Declared RAG different from the computed RAG",
+                 ["Action", "Title", "Force", "Pillar", "Declared", "Computed", "Reason given"])
+
+
+def disagreements(session: Session, today: date, filters: Filters) -> Table:
     """Open actions whose declared RAG differs from the computed one (always live)."""
     rag = rag_expression(today).label("computed")
     query = (select(Action.id, Action.reference, Action.title, Force.code, Force.name, Pillar.code,
@@ -270,14 +305,11 @@ def disagreements(session: Session, today: date, filters: Filters, force_id: int
              .join(Force, Force.id == Action.force_id).join(Pillar, Pillar.id == Action.pillar_id)
              .where(Action.declared_rag.is_not(None), Action.status.not_in(CLOSED_STATUSES))
              .order_by(Force.name, Action.reference))
-    if force_id is not None:
-        query = query.where(Action.force_id == force_id)
     if filters.cohort:
         query = query.where(Force.cohort == filters.cohort)
     if filters.country:
         query = query.where(Force.country == filters.country)
-    table = Table("rag-disagreements", "Declared RAG different from the computed RAG",
-                  ["Action", "Title", "Force", "Pillar", "Declared", "Computed", "Reason given"])
+    table = _disagreements_table()
     for action_id, ref, title, _code, force_name, pillar, declared, computed, reason in session.execute(query):
         if declared == computed:
             continue
@@ -318,47 +350,80 @@ def week_start(day: date) -> date:
 
 
 def force(session: Session, today: date, force: Force) -> Dashboard:
-    rag = rag_expression(today)
+    """One force's dashboard from two reads of its plan (actions, milestones) and two small lists.
+
+    A force has a few hundred actions at most: they are read once as plain rows and every table
+    is grouped from them here, with the RAG from services.rag's own rules.
+    """
     pillars = session.execute(select(Pillar.id, Pillar.code, Pillar.name).order_by(Pillar.display_order)).all()
-    counts = {r[0]: r[1:] for r in session.execute(
-        select(Action.pillar_id, *[_total(Action.status == s) for s in STATUSES], _total(_overdue(today)),
-               *[_total(rag == r) for r in RAGS])
-        .where(Action.force_id == force.id).group_by(Action.pillar_id))}
+    actions = session.execute(
+        select(Action.id, Action.reference, Action.title, Action.pillar_id, Action.status, Action.current_due_date,
+               Action.last_update_at, Action.declared_rag, Action.declared_rag_reason, Action.owner_id, User.name)
+        .outerjoin(User, User.id == Action.owner_id).where(Action.force_id == force.id)
+        .order_by(Action.reference)).all()
+    milestones = session.execute(
+        select(Milestone.action_id, Milestone.due_date, Milestone.completed_date)
+        .join(Action, Action.id == Milestone.action_id).where(Action.force_id == force.id)).all()
+    late_milestones = {m.action_id for m in milestones
+                       if m.completed_date is None and m.due_date is not None and m.due_date < today}
+    rags = {a.id: compute_rag(status=a.status, due_date=a.current_due_date, last_update_at=a.last_update_at,
+                              has_overdue_milestone=a.id in late_milestones, today=today) for a in actions}
+    overdue = sorted((a for a in actions if is_overdue(a, today)), key=lambda a: (a.current_due_date, a.reference))
+    pillar_codes = {pillar_id: code for pillar_id, code, _ in pillars}
+
     status = Table("status-by-pillar", "Actions by status and pillar",
                    ["Pillar", *[STATUS_LABELS[s] for s in STATUSES], "Overdue", "Red", "Amber", "Green"],
                    numeric=frozenset(range(1, len(STATUSES) + 5)))
     cells = []
     for pillar_id, code, name in pillars:
-        values = [int(v) for v in counts.get(pillar_id, (0,) * (len(STATUSES) + 4))]
-        status.add([f"{code} {name}", *values],
+        mine = [a for a in actions if a.pillar_id == pillar_id]
+        by = {s: sum(1 for a in mine if a.status == s) for s in STATUSES}
+        by["overdue"] = sum(1 for a in overdue if a.pillar_id == pillar_id)
+        by.update({r: sum(1 for a in mine if rags[a.id] == r) for r in RAGS})
+        status.add([f"{code} {name}", *(by[k] for k in (*STATUSES, "overdue", *RAGS))],
                    {0: ("plans.force_plan", {"code": force.code, "pillar": code})})
-        by = dict(zip((*STATUSES, "overdue", *RAGS), values, strict=True))
-        cells.append({"actions": sum(by[s] for s in STATUSES), "complete": by["complete"],
-                      "closed": by["closed_not_needed"], "overdue": by["overdue"],
-                      **{r: by[r] for r in RAGS}})
+        cells.append({"actions": len(mine), "complete": by["complete"], "closed": by["closed_not_needed"],
+                      "overdue": by["overdue"], **{r: by[r] for r in RAGS}})
     headline = _headline(cells)
 
+    overdue_table = Table("overdue-actions", "Overdue actions, longest overdue first",
+                          ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue"], numeric=frozenset({5}))
+    for a in overdue:
+        overdue_table.add([a.reference, a.title, pillar_codes.get(a.pillar_id, ""), a.name or "No owner",
+                           a.current_due_date, (today - a.current_due_date).days],
+                          {0: ("actions.show", {"action_id": a.id})})
+
+    owners: dict[int, list] = {}
+    for a in overdue:
+        if a.owner_id is not None:
+            owners.setdefault(a.owner_id, []).append(a)
+    ranked = sorted(owners.values(), key=lambda mine: (-len(mine), mine[0].name))[:TOP_N]
+    owners_table = Table("owners-most-overdue", f"Owners with the most overdue actions (top {TOP_N})",
+                         ["Owner", "Overdue actions", "Longest overdue (days)"], numeric=frozenset({1, 2}))
+    for mine in ranked:
+        owners_table.add([mine[0].name, len(mine), (today - min(a.current_due_date for a in mine)).days])
+
+    disagree = _disagreements_table()
+    for a in actions:
+        if a.declared_rag is not None and a.status not in CLOSED_STATUSES and a.declared_rag != rags[a.id]:
+            disagree.add([a.reference, a.title, force.name, pillar_codes.get(a.pillar_id, ""),
+                          RAG_LABELS.get(a.declared_rag, a.declared_rag), RAG_LABELS.get(rags[a.id], ""),
+                          a.declared_rag_reason or ""], {0: ("actions.show", {"action_id": a.id})})
+
     tables = {t.name: t for t in (
-        _headline_table(headline), status, burn_up(session, today, force), overdue_actions(session, today, force),
-        evidence_awaiting_review(session, force), owners_most_overdue(session, today, force),
-        replanned(session, force), disagreements(session, today, Filters(), force.id))}
+        _headline_table(headline), status, burn_up(milestones), overdue_table,
+        evidence_awaiting_review(session, force), owners_table, replanned(session, force), disagree)}
     return Dashboard(f"{force.name} dashboard", tables, headline)
 
 
-def burn_up(session: Session, today: date, force: Force) -> Table:
+def burn_up(milestones) -> Table:
     """Milestones planned (by due date) and done (by completion date), cumulative by week."""
-    planned = session.execute(
-        select(Milestone.due_date, func.count(Milestone.id)).join(Action, Action.id == Milestone.action_id)
-        .where(Action.force_id == force.id, Milestone.due_date.is_not(None)).group_by(Milestone.due_date)).all()
-    done = session.execute(
-        select(Milestone.completed_date, func.count(Milestone.id)).join(Action, Action.id == Milestone.action_id)
-        .where(Action.force_id == force.id, Milestone.completed_date.is_not(None))
-        .group_by(Milestone.completed_date)).all()
     weeks: dict[date, list[int]] = {}
-    for day, n in planned:
-        weeks.setdefault(week_start(day), [0, 0])[0] += n
-    for day, n in done:
-        weeks.setdefault(week_start(day), [0, 0])[1] += n
+    for m in milestones:
+        if m.due_date is not None:
+            weeks.setdefault(week_start(m.due_date), [0, 0])[0] += 1
+        if m.completed_date is not None:
+            weeks.setdefault(week_start(m.completed_date), [0, 0])[1] += 1
     table = Table("milestone-burn-up", "Milestones planned and done, cumulative, by week",
                   ["Week beginning", "Planned in week", "Done in week", "Planned to date", "Done to date"],
                   numeric=frozenset({1, 2, 3, 4}))
@@ -368,20 +433,6 @@ def burn_up(session: Session, today: date, force: Force) -> Table:
         total_planned += p
         total_done += d
         table.add([week, p, d, total_planned, total_done])
-    return table
-
-
-def overdue_actions(session: Session, today: date, force: Force) -> Table:
-    rows = session.execute(
-        select(Action.id, Action.reference, Action.title, Pillar.code, User.name, Action.current_due_date)
-        .join(Pillar, Pillar.id == Action.pillar_id).outerjoin(User, User.id == Action.owner_id)
-        .where(Action.force_id == force.id, _overdue(today))
-        .order_by(Action.current_due_date, Action.reference))
-    table = Table("overdue-actions", "Overdue actions, longest overdue first",
-                  ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue"], numeric=frozenset({5}))
-    for action_id, ref, title, pillar, owner, due in rows:
-        table.add([ref, title, pillar, owner or "No owner", due, (today - due).days],
-                  {0: ("actions.show", {"action_id": action_id})})
     return table
 
 
@@ -397,19 +448,6 @@ def evidence_awaiting_review(session: Session, force: Force) -> Table:
     for evidence_id, filename, uploaded_at, action_id, ref, uploader in rows:
         table.add([filename, ref, uploader or "", uploaded_at.date()],
                   {0: ("evidence.show", {"evidence_id": evidence_id}), 1: ("actions.show", {"action_id": action_id})})
-    return table
-
-
-def owners_most_overdue(session: Session, today: date, force: Force) -> Table:
-    rows = session.execute(
-        select(User.name, func.count(Action.id), func.min(Action.current_due_date))
-        .join(User, User.id == Action.owner_id)
-        .where(Action.force_id == force.id, _overdue(today))
-        .group_by(User.id, User.name).order_by(func.count(Action.id).desc(), User.name).limit(TOP_N))
-    table = Table("owners-most-overdue", f"Owners with the most overdue actions (top {TOP_N})",
-                  ["Owner", "Overdue actions", "Longest overdue (days)"], numeric=frozenset({1, 2}))
-    for name, n, oldest in rows:
-        table.add([name, n, (today - oldest).days])
     return table
 
 

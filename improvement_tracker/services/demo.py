@@ -39,7 +39,7 @@ from improvement_tracker.models import (
 from improvement_tracker.services import clock, milestones, plans, status, users
 
 # Published on purpose: printed by seed-demo, and the command refuses to run in production.
-DEMO_PASSWORD = "demo password 2026"  # noqa: S105
+DEMO_PASSWORD = "demo password 2026"  # noqa: S105  # nosec B105  # published on purpose
 SEED = 20210101
 
 DEEP_DIVE_TITLE = "Operation Soteria Bluestone deep dive"
@@ -778,7 +778,7 @@ class _Builder:
     def __init__(self, session: Session, today: date):
         self.session = session
         self.today = today
-        self.rng = random.Random(SEED)
+        self.rng = random.Random(SEED)  # nosec B311  # seeded demo data, not a secret
         self.password_hash: str | None = None
         self.events: list[tuple[datetime, int, Callable[[datetime], None]]] = []
         self.sequence = 0

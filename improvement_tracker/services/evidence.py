@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from improvement_tracker import security
 from improvement_tracker.models import Action, AuditEvent, Evidence, Force, Milestone, User
@@ -35,7 +35,7 @@ MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 500
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$",
                     *(f"COM{n}" for n in "123456789¹²³"), *(f"LPT{n}" for n in "123456789¹²³")}
-# Bidirectional controls make "invoice‮fdp.exe" look like "invoiceexe.pdf".
+# Bidirectional controls make "invoice" + U+202E + "fdp.exe" look like "invoiceexe.pdf".
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -127,6 +127,20 @@ def counts_for_action(session: Session, action: Action) -> EvidenceCounts:
     return counts_for_actions(session, [action.id])[action.id]
 
 
+def live_and_withdrawn(session: Session, action: Action) -> tuple[list[Evidence], list[Evidence], EvidenceCounts]:
+    """Everything the action page shows about its files, from one query: the live files (oldest
+    first), the withdrawn ones (most recently withdrawn first) and the live counts by review state."""
+    every = list(session.scalars(select(Evidence).where(Evidence.action_id == action.id)
+                                 .order_by(Evidence.uploaded_at, Evidence.id)))
+    live = [e for e in every if e.withdrawn_at is None]
+    withdrawn = sorted((e for e in every if e.withdrawn_at is not None),
+                       key=lambda e: (e.withdrawn_at, e.id), reverse=True)
+    counts = EvidenceCounts()
+    for e in live:
+        setattr(counts, e.review_state, getattr(counts, e.review_state) + 1)
+    return live, withdrawn, counts
+
+
 def for_action(session: Session, action: Action) -> list[Evidence]:
     return list(session.scalars(
         select(Evidence).where(Evidence.action_id == action.id, _live())
@@ -146,6 +160,7 @@ def awaiting_review(session: Session, force: Force) -> list[Evidence]:
     return list(session.scalars(
         select(Evidence).join(Action, Action.id == Evidence.action_id)
         .where(Evidence.force_id == force.id, Evidence.review_state == "submitted", _live())
+        .options(contains_eager(Evidence.action))  # the list names each file's action
         .order_by(Evidence.uploaded_at, Evidence.id)
     ))
 

@@ -65,7 +65,8 @@ class SheetSource:
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
         """(row number, values) for every row, numbered as the spreadsheet numbers them."""
-        assert self._rows is not None
+        if self._rows is None:  # not an assert: python -O would drop it
+            raise RuntimeError(f"the rows of {self.name} have not been read")
         return self._rows
 
 

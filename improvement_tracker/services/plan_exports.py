@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, Force, Pillar, User
+from improvement_tracker.models import Action, Finding, Force, Pillar, User
 from improvement_tracker.services import plan_queries, rag
 from improvement_tracker.services.dashboards import Table
 from improvement_tracker.services.plans import PRIORITY_LABELS
@@ -19,9 +20,12 @@ ACTION_HEADERS = ["Reference", "Title", "Pillar", "Finding", "Owner", "Owner ema
 
 def _action_rows(session: Session, table: Table, actions: list[Action], today: date) -> Table:
     rags = rag.rag_for_actions(session, actions, today)
+    finding_ids = {a.finding_id for a in actions if a.finding_id}
+    findings = dict(session.execute(select(Finding.id, Finding.reference).where(Finding.id.in_(finding_ids)))
+                    .all()) if finding_ids else {}
     for a in actions:
         table.add([
-            a.reference, a.title, a.pillar.code, a.finding.reference if a.finding else "",
+            a.reference, a.title, a.pillar.code, findings.get(a.finding_id, ""),
             a.owner.name if a.owner else "", a.owner.email if a.owner else "", STATUS_LABELS[a.status],
             (rags[a.id] or "").capitalize(), (a.declared_rag or "").capitalize(), PRIORITY_LABELS[a.priority],
             a.start_date, a.original_due_date, a.current_due_date, a.completed_date,
@@ -30,13 +34,27 @@ def _action_rows(session: Session, table: Table, actions: list[Action], today: d
 
 
 def force_plan(session: Session, force: Force, filters: plan_queries.PlanFilters, today: date) -> Table:
+    """Every action of the plan matching the filters, as plain rows (a whole plan at once: no ORM objects)."""
     query = plan_queries.filtered_actions(force, filters, today)
     if not filters.pillar:
         query = query.join(Pillar, Pillar.id == Action.pillar_id)
-    actions = list(session.scalars(
-        query.options(selectinload(Action.finding)).order_by(Pillar.display_order, Action.reference)))
-    return _action_rows(session, Table("plan", f"{force.name} improvement plan", list(ACTION_HEADERS)),
-                        actions, today)
+    rows = session.execute(
+        query.with_only_columns(
+            Action.id, Action.reference, Action.title, Pillar.code, Finding.reference, User.name, User.email,
+            Action.status, Action.current_due_date, Action.last_update_at, Action.declared_rag, Action.priority,
+            Action.start_date, Action.original_due_date, Action.completed_date, maintain_column_froms=True)
+        .outerjoin(Finding, Finding.id == Action.finding_id).outerjoin(User, User.id == Action.owner_id)
+        .order_by(Pillar.display_order, Action.reference)).all()
+    late = rag.force_actions_with_overdue_milestones(session, force.id, today) if rows else set()
+    table = Table("plan", f"{force.name} improvement plan", list(ACTION_HEADERS))
+    for (action_id, reference, title, pillar, finding, owner, email, status, due, last_update, declared, priority,
+         start, original_due, completed) in rows:
+        computed = rag.compute_rag(status=status, due_date=due, last_update_at=last_update,
+                                   has_overdue_milestone=action_id in late, today=today)
+        table.add([reference, title, pillar, finding or "", owner or "", email or "", STATUS_LABELS[status],
+                   (computed or "").capitalize(), (declared or "").capitalize(), PRIORITY_LABELS[priority],
+                   start, original_due, due, completed])
+    return table
 
 
 def my_actions(session: Session, user: User, today: date) -> Table:

@@ -63,9 +63,23 @@ def actions_with_overdue_milestones(session: Session, action_ids: Iterable[int],
     )
 
 
+def force_actions_with_overdue_milestones(session: Session, force_id: int, today: date) -> set[int]:
+    return set(session.scalars(
+        select(Milestone.action_id).join(Action, Action.id == Milestone.action_id)
+        .where(Action.force_id == force_id, Milestone.completed_date.is_(None), Milestone.due_date.is_not(None),
+               Milestone.due_date < today)
+        .distinct()))
+
+
 def rag_for_actions(session: Session, actions: list[Action], today: date) -> dict[int, str | None]:
     """Computed RAG for a page of actions in one extra query."""
-    overdue = actions_with_overdue_milestones(session, (a.id for a in actions), today)
+    forces = {a.force_id for a in actions}
+    if len(actions) > 10 and len(forces) == 1:
+        # A long list of one force's actions: ask by force, not with a long IN list of ids
+        # (each id a bound parameter, the statement rendered anew for every length).
+        overdue = force_actions_with_overdue_milestones(session, forces.pop(), today)
+    else:
+        overdue = actions_with_overdue_milestones(session, (a.id for a in actions), today)
     return {
         a.id: compute_rag(
             status=a.status,

@@ -13,6 +13,8 @@ threshold that falls on a weekend or bank holiday is sent on the next working da
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -192,9 +194,9 @@ def _insert_ignoring_duplicates(session: Session, values: dict):
         index_elements=["dedupe_key"]).returning(ReminderClaim.id)
 
 
-def _subject(items: list[Item]) -> str:
-    actions = {i.action.id for i in items}
-    kinds = {i.kind for i in items}
+def _subject(items: list[dict]) -> str:
+    actions = {i["action_id"] for i in items}
+    kinds = {i["kind"] for i in items}
     if kinds == {"assignment"}:
         return ("An improvement action has been assigned to you" if len(actions) == 1
                 else f"{len(actions)} improvement actions have been assigned to you")
@@ -202,48 +204,89 @@ def _subject(items: list[Item]) -> str:
     return f"{len(actions)} improvement {noun} your attention"
 
 
-def claim_and_queue(session: Session, items: list[Item], today: date) -> list[Queued]:
-    """Claim each item; put the ones this run won into one digest per recipient.
+@dataclass
+class _Claim:
+    """One item to claim, as plain values read before any commit expires the plan rows."""
 
-    One transaction per recipient: the claims and their email are written together or not
-    at all, so a crash leaves nothing half-claimed.
+    row: dict
+    content: dict
+
+
+def _claim(item: Item) -> _Claim:
+    return _Claim({"dedupe_key": item.key, "recipient_id": item.recipient.id, "kind": item.kind,
+                   "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
+                   "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date},
+                  item.as_json())
+
+
+@contextmanager
+def _writer(session: Session) -> Iterator[Session]:
+    """A session of its own for the claims and emails.
+
+    The caller's session holds every action and milestone read to collect the items; committing
+    it once per recipient would expire (and then reload) all of them each time.
     """
-    session.commit()  # end any read transaction before taking write locks
-    by_recipient: dict[int, list[Item]] = defaultdict(list)
-    for item in items:
-        by_recipient[item.recipient.id].append(item)
+    session.commit()  # end the caller's read transaction before taking write locks
+    writer = Session(bind=session.get_bind(), expire_on_commit=False)
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
+def _unclaimed(writer: Session, claims: list[_Claim]) -> list[_Claim]:
+    """Drop the items claimed on an earlier day: most of them, on most days."""
+    keys = [c.row["dedupe_key"] for c in claims]
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):
+        taken |= set(writer.scalars(select(ReminderClaim.dedupe_key).where(
+            ReminderClaim.dedupe_key.in_(keys[start:start + 500]))))
+    writer.rollback()
+    return [c for c in claims if c.row["dedupe_key"] not in taken]
+
+
+def _claim_and_notify(writer: Session, recipient_id: int, claims: list[_Claim], today: date, *,
+                      kind: str | None = None,
+                      subject: str | None = None, dedupe_key: str | None = None) -> Queued | None:
+    """Claim each item for one recipient and put the ones won in one email, in one transaction.
+
+    The INSERT … ON CONFLICT DO NOTHING is what makes an item go once even when two runs race:
+    the loser's insert returns nothing. A crash leaves nothing half-claimed.
+    """
+    won: list[tuple[int, _Claim]] = []
+    for claim in claims:
+        claim_id = writer.scalar(_insert_ignoring_duplicates(writer, {**claim.row, "created_at": utcnow()}))
+        if claim_id is not None:
+            won.append((claim_id, claim))
+    if not won:
+        writer.rollback()
+        return None
+    contents = [c.content for _, c in won]
+    if kind is None:
+        kind = "assignment" if {c["kind"] for c in contents} == {"assignment"} else "digest"
+    notification = Notification(recipient_id=recipient_id, kind=kind,
+                                dedupe_key=dedupe_key or f"digest:{recipient_id}:{today}:{min(i for i, _ in won)}",
+                                subject=subject or _subject(contents), items=contents)
+    writer.add(notification)
+    writer.flush()
+    writer.execute(ReminderClaim.__table__.update().where(ReminderClaim.id.in_([i for i, _ in won]))
+                   .values(notification_id=notification.id))
+    writer.commit()
+    return Queued(notification.id, recipient_id, notification.kind, len(won))
+
+
+def claim_and_queue(session: Session, items: list[Item], today: date) -> list[Queued]:
+    """Claim each item; put the ones this run won into one digest per recipient."""
+    claims = [_claim(i) for i in items]
     queued: list[Queued] = []
-    for recipient_id, mine in by_recipient.items():
-        won: list[tuple[int, Item]] = []
-        for item in mine:
-            claim_id = session.scalar(_insert_ignoring_duplicates(session, {
-                "dedupe_key": item.key, "recipient_id": recipient_id, "kind": item.kind,
-                "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
-                "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date,
-                "created_at": utcnow(),
-            }))
-            if claim_id is not None:
-                won.append((claim_id, item))
-        if not won:
-            session.rollback()
-            continue
-        won_items = [i for _, i in won]
-        notification = Notification(
-            recipient_id=recipient_id,
-            kind="assignment" if {i.kind for i in won_items} == {"assignment"} else "digest",
-            dedupe_key=f"digest:{recipient_id}:{today}:{min(c for c, _ in won)}",
-            subject=_subject(won_items),
-            items=[i.as_json() for i in won_items],
-        )
-        session.add(notification)
-        session.flush()
-        session.execute(
-            ReminderClaim.__table__.update()
-            .where(ReminderClaim.id.in_([c for c, _ in won]))
-            .values(notification_id=notification.id)
-        )
-        session.commit()
-        queued.append(Queued(notification.id, recipient_id, notification.kind, len(won)))
+    with _writer(session) as writer:
+        by_recipient: dict[int, list[_Claim]] = defaultdict(list)
+        for claim in _unclaimed(writer, claims):
+            by_recipient[claim.row["recipient_id"]].append(claim)
+        for recipient_id, mine in by_recipient.items():
+            result = _claim_and_notify(writer, recipient_id, mine, today)
+            if result is not None:
+                queued.append(result)
     return queued
 
 
@@ -284,32 +327,25 @@ def queue_weekly_summaries(session: Session, today: date) -> list[Queued]:
     recipients = session.scalars(select(User).where(
         User.active.is_(True), User.weekly_summary.is_(True),
         User.role.in_(("programme_manager", "oversight"))))
-    queued = []
+    summaries = []
     for user in recipients:
         if _paused(user, today):
             continue
         summary = _force_summary(session, user.force, today) if user.role == "programme_manager" \
             else _national_summary(session, user, today)
-        if summary is None:
-            continue
-        key = f"weekly:{user.id}:{year}-W{week:02d}"
-        session.commit()
-        claim_id = session.scalar(_insert_ignoring_duplicates(session, {
-            "dedupe_key": key, "recipient_id": user.id, "kind": "weekly_summary", "action_id": None,
-            "milestone_id": None, "force_id": user.force_id, "threshold": f"{year}-W{week:02d}",
-            "due_date": None, "created_at": utcnow()}))
-        if claim_id is None:
-            session.rollback()
-            continue
-        subject, content = summary
-        notification = Notification(recipient_id=user.id, kind="weekly_summary", dedupe_key=key,
-                                    subject=subject, items=[content])
-        session.add(notification)
-        session.flush()
-        session.execute(ReminderClaim.__table__.update().where(ReminderClaim.id == claim_id)
-                        .values(notification_id=notification.id))
-        session.commit()
-        queued.append(Queued(notification.id, user.id, "weekly_summary", 1))
+        if summary is not None:
+            summaries.append((user.id, user.force_id, summary))
+    queued = []
+    with _writer(session) as writer:
+        for user_id, force_id, (subject, content) in summaries:
+            key = f"weekly:{user_id}:{year}-W{week:02d}"
+            claim = _Claim({"dedupe_key": key, "recipient_id": user_id, "kind": "weekly_summary",
+                            "action_id": None, "milestone_id": None, "force_id": force_id,
+                            "threshold": f"{year}-W{week:02d}", "due_date": None}, content)
+            result = _claim_and_notify(writer, user_id, [claim], today, kind="weekly_summary", subject=subject,
+                                       dedupe_key=key)
+            if result is not None:
+                queued.append(result)
     return queued
 
 

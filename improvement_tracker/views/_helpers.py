@@ -28,19 +28,28 @@ def me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def show_error(form: FlaskForm, error: ServiceError, fallback_field: str | None = None) -> None:
-    """Put a rule's message next to the field it concerns, or first field if it names none."""
+def show_error(form: FlaskForm, error: ServiceError, links: dict[str, str] | None = None) -> None:
+    """Put a rule's message next to the field it concerns.
+
+    A message about no field of the form (the evidence awaiting review, a status that has moved on)
+    goes in the error summary only, never next to an unrelated field: it links to ``links[error.field]``
+    (a place on the page, like ``#sign-off-evidence``) if the view gives one, else to nothing. A form
+    with no fields to show it on (a button) shows it as an error banner on the next page instead.
+    """
     db.session.rollback()
-    name = error.field if error.field in form._fields else fallback_field
-    if name is None:
-        name = next((n for n in form._fields if n != "csrf_token"), None)
-    if name is None:
+    field = form._fields.get(error.field) if error.field and error.field != "csrf_token" else None
+    if field is not None:
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(error.message)
+        return
+    if not any(name != "csrf_token" for name in form._fields):
         flash(error.message, "error")
         return
-    field = form._fields[name]
-    if not isinstance(field.errors, list):
-        field.errors = list(field.errors)
-    field.errors.append(error.message)
+    form.form_errors.append(error.message)
+    href = (links or {}).get(error.field or "")
+    if href:
+        form.form_error_links = {**getattr(form, "form_error_links", {}), error.message: href}
 
 
 def commit(message: str | None = None) -> None:

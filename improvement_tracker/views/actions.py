@@ -9,6 +9,7 @@ from sqlalchemy import select
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
+from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.plans import (
     ActionForm,
     DeclareRagForm,
@@ -63,11 +64,11 @@ def new(code: str):
     force = security.force_or_404(db.session, user, code)
     security.require(security.can_manage_plan(user, force.id))
     finding = None
-    finding_id = request.args.get("finding", "")
-    if finding_id:
-        if not finding_id.isdigit():
+    if request.args.get("finding"):
+        finding_id = whole_number(request.args["finding"])
+        if finding_id is None:
             abort(404)
-        finding = security.finding_or_404(db.session, user, force, int(finding_id))
+        finding = security.finding_or_404(db.session, user, force, finding_id)
     form = _action_form(force.id, finding=finding)
     if request.method == "GET" and finding is not None:
         taken = {a.reference for a in finding.actions}
@@ -199,7 +200,7 @@ def change_status(action_id: int, slug: str):
             commit(f"{action.reference} is now {status.STATUS_LABELS[transition.target].lower()}")
             return redirect(url_for("actions.show", action_id=action.id))
         except ServiceError as error:
-            show_error(form, error)
+            show_error(form, error, links={"evidence": "#sign-off-evidence"})
     return render_template("actions/transition.html", form=form, action=action, transition=transition,
                            evidence_counts=evidence_counts)
 

@@ -23,6 +23,7 @@ from improvement_tracker.forms.admin import (
     choices,
 )
 from improvement_tracker.forms.auth import ConfirmForm
+from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.notifications import ReminderSettingsForm
 from improvement_tracker.models import Force, Notification, Pillar, User
 from improvement_tracker.services import outbox as outbox_service
@@ -101,7 +102,7 @@ def users_list():
     page_arg = request.args.get("page", "1")
     result = reference_admin.user_page(
         db.session, role=form.role.data or None, force=force,
-        page=int(page_arg) if page_arg.isdigit() else 1, page_size=current_app.config["PAGE_SIZE"],
+        page=whole_number(page_arg) or 1, page_size=current_app.config["PAGE_SIZE"],
     )
     args = {k: v for k, v in request.args.items() if k in ("role", "force") and v}
     return render_template("admin/users.html", form=form, result=result, filtered=bool(args),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -71,6 +72,11 @@ def sign_out():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("auth.index"))
+    if current_user.is_authenticated:
+        # The session is a signed cookie: a copy taken before sign-out would go on working until it
+        # idled out. A new token makes every copy worthless (and ends the person's other sessions too).
+        current_user.session_token = secrets.token_hex(16)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have been signed out", "success")

@@ -45,8 +45,10 @@ def _download(table: service.Table | None, fmt: str, scope: str) -> Response:
 def _national_context():
     filters = service.Filters.parse(request.args)
     dashboard = service.national(db.session, clock.today(), filters)
+    if "figures" not in dashboard.derived:
+        dashboard.derived["figures"] = charts.national_figures(dashboard.tables, _url)
     return {"dashboard": dashboard, "filters": filters, "today": clock.today(),
-            "figures": charts.national_figures(dashboard.tables, _url),
+            "figures": dashboard.derived["figures"],
             "cohorts": service.COHORT_LABELS, "countries": service.COUNTRY_LABELS,
             "pillars": db.session.scalars(select(Pillar).order_by(Pillar.display_order)).all(),
             "export_endpoint": "dashboards.national_export", "export_args": filters.args}

@@ -22,12 +22,14 @@ from flask_login import login_required
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.evidence import PurgeForm, ReviewForm, SignOffForm, UploadForm, WithdrawForm
+from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.models import Action, Evidence, User
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.dashboards import Table
 from improvement_tracker.services.scanning import scanner
 from improvement_tracker.services.storage import get_storage
+from improvement_tracker.templating import error_list
 from improvement_tracker.views import _helpers
 from improvement_tracker.views._helpers import commit, me, show_error
 
@@ -35,7 +37,7 @@ bp = Blueprint("evidence", __name__)
 
 # Served files can never run as a page of this site, be cached, or be sniffed into HTML.
 DOWNLOAD_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -83,12 +85,12 @@ class ActionEvidence:
 
 def action_evidence(user: User, action: Action) -> ActionEvidence:
     """What the action page shows about its evidence, and what this user may do with each."""
-    items = evidence_service.for_action(db.session, action)
+    items, withdrawn, counts = evidence_service.live_and_withdrawn(db.session, action)
     finished = action.status in ("complete", "closed_not_needed")
     return ActionEvidence(
         items=items,
-        counts=evidence_service.counts_for_action(db.session, action),
-        withdrawn=evidence_service.withdrawn_for_action(db.session, action),
+        counts=counts,
+        withdrawn=withdrawn,
         can_upload=security.can_work_on_action(user, action) and not finished,
         no_evidence_reason=evidence_service.no_evidence_reason(db.session, action)
         if action.status == "complete" else None,
@@ -118,9 +120,9 @@ def upload(action_id: int):
     form = UploadForm()
     form.milestone_id.choices = [(0, "Not for a particular milestone")] + [
         (m.id, m.title) for m in action.milestones]
-    chosen = request.args.get("milestone", "")
-    if request.method == "GET" and chosen.isdigit():
-        form.milestone_id.data = int(chosen)
+    chosen = whole_number(request.args.get("milestone"))
+    if request.method == "GET" and chosen is not None:
+        form.milestone_id.data = chosen
     problems: list[str] = []
     valid = form.validate_on_submit()
     files = [evidence_service.IncomingFile(f.filename or "", f.stream) for f in request.files.getlist("files")]
@@ -155,8 +157,7 @@ def upload(action_id: int):
     summary = None
     if problems:
         summary = [{"text": p, "href": "#files"} for p in problems] + [
-            {"text": message, "href": f"#{name}"}
-            for name, messages in form.errors.items() if name != "files" for message in messages[:1]]
+            item for item in error_list(form) if item.get("href") != "#files"]
     return render_template("evidence/upload.html", form=form, action=action, error_summary=summary,
                            max_mb=current_app.config["MAX_UPLOAD_MB"],
                            max_files=current_app.config["MAX_FILES_PER_UPLOAD"])

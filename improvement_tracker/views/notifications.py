@@ -9,8 +9,9 @@ from sqlalchemy.orm import joinedload
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
+from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.notifications import NotificationSettingsForm
-from improvement_tracker.models import Action, ReminderClaim
+from improvement_tracker.models import Action, Notification, ReminderClaim, User
 from improvement_tracker.services import audit, clock
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.dashboards import Table
@@ -76,7 +77,7 @@ def ledger(code: str):
     user = me()
     force = security.force_or_404(db.session, user, code)
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = whole_number(page) or 1
     size = current_app.config["PAGE_SIZE"]
     base = _ledger_query(force.id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
@@ -106,7 +107,9 @@ def action_reminders(action: Action, limit: int = 20) -> list[ReminderClaim]:
     return list(db.session.scalars(
         select(ReminderClaim).where(ReminderClaim.action_id == action.id,
                                     ReminderClaim.notification_id.is_not(None))
-        .options(joinedload(ReminderClaim.notification))
+        # Only what the table shows: not the recipients' forces, nor the emails' own recipients.
+        .options(joinedload(ReminderClaim.recipient).lazyload(User.force),
+                 joinedload(ReminderClaim.notification).lazyload(Notification.recipient))
         .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc()).limit(limit)))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
+from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import Pillar
 from improvement_tracker.services import clock, plan_exports, plan_queries, plans, users
@@ -59,7 +60,7 @@ def _plan_filters(force) -> tuple[PlanFilterForm, plan_queries.PlanFilters]:
     filters = plan_queries.PlanFilters(
         pillar=form.pillar.data if form.pillar.data in {p.code for p in all_pillars} else None,
         status=form.status.data or None,
-        owner_id=int(owner_id) if owner_id.isdigit() else None,
+        owner_id=whole_number(owner_id),
         overdue=bool(form.overdue.data),
     )
     return form, filters
@@ -72,10 +73,12 @@ def force_plan(code: str):
     form, filters = _plan_filters(force)
     page = request.args.get("page", "1")
     plan = plan_queries.force_plan(
-        db.session, force, filters, page=int(page) if page.isdigit() else 1,
+        db.session, force, filters, page=whole_number(page) or 1,
         page_size=current_app.config["PAGE_SIZE"], today=clock.today(),
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters are carried into the page and export links: any other name (code, fmt,
+    # _external...) would reach url_for as one of its own arguments.
+    args = {k: v for k, v in request.args.items() if k in form._fields and v}
     return render_template(
         "plans/force_plan.html", force=force, plan=plan, form=form, filters=filters,
         counts=plan_queries.force_counts(db.session, force, clock.today()),

@@ -7,6 +7,7 @@ Outside CI the browser tests skip when no Chromium is installed; REQUIRE_BROWSER
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -78,9 +79,14 @@ def sign_in(page, user) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def visit_checked(page, name: str) -> None:
-    """The page a journey has reached: no axe violations, no console errors, a screenshot."""
+def visit_checked(page, name: str, charts: int = 0) -> None:
+    """The page a journey has reached: no axe violations, no console errors, a screenshot.
+
+    `charts`: how many plotly charts the page draws; axe waits until they are drawn.
+    """
     page.wait_for_load_state()
+    if charts:
+        page.wait_for_function(f"() => document.querySelectorAll('.app-chart .main-svg').length >= {charts}")
     check_accessibility(page)
     assert page.problems == [], page.problems
     screenshot(page, name)
@@ -100,3 +106,21 @@ def check_accessibility(page) -> None:
     violations = results.response["violations"]
     assert violations == [], "\n".join(
         f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in violations)
+
+
+def expect_errors(page, *messages: str) -> None:
+    """A form shown again with errors: the GOV.UK error summary has focus and links each message,
+    and each message is also shown next to its field."""
+    from playwright.sync_api import expect
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    for message in messages:
+        expect(summary.get_by_role("link", name=message)).to_be_visible()
+        expect(page.locator(".govuk-error-message", has_text=message)).to_be_visible()
+
+
+def forget_http_error(page, status: int) -> None:
+    """An error page was expected: drop the browser's own console line about its status."""
+    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]

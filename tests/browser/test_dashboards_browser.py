@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 def visit_checked(page, name: str, charts: int) -> None:
     page.wait_for_load_state()
-    page.wait_for_function(f"document.querySelectorAll('.app-chart .main-svg').length >= {charts}")
+    page.wait_for_function(f"() => document.querySelectorAll('.app-chart .main-svg').length >= {charts}")
     check_accessibility(page)
     assert page.problems == [], page.problems
     assert page.locator("style").count() == 0, "plotly injected an inline <style>"
@@ -66,8 +66,18 @@ def test_national_heatmap_to_force_plan_and_force_dashboard(page):
     expect(page.locator("#table-overdue-actions")).to_contain_text("AS-P2-01")
     page.get_by_role("link", name="Board pack (print or save as PDF)").click()
     visit_checked(page, "force-board-pack", 2)
+    # Printed, the board pack is its content only: the page's header, menu and footer are hidden,
+    # and no link has its address printed after it (GOV.UK's print style for the rest of the service).
+    chrome = [page.get_by_role("banner"), page.get_by_role("navigation", name="Main menu"),
+              page.get_by_role("contentinfo")]
+    link = page.locator("#table-overdue-actions a.govuk-link").first
+    for landmark in chrome:
+        expect(landmark).to_be_visible()
     page.emulate_media(media="print")
-    expect(page.locator(".govuk-header")).not_to_be_visible()
+    for landmark in chrome:
+        expect(landmark).not_to_be_visible()
+    expect(link).to_be_visible()
+    assert link.evaluate("a => getComputedStyle(a, '::after').content") in ("none", '""')
     page.emulate_media(media="screen")
 
     sign_in(page, factories.create_user("programme_manager"))

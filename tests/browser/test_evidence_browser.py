@@ -48,7 +48,7 @@ def test_evidence_from_upload_to_sign_off_and_download(page, live_server):
     page.get_by_label("Which milestone is it for? (optional)").select_option(label="First cohort trained")
     page.get_by_role("button", name="Upload evidence").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("2 files uploaded")
-    evidence_table = page.locator("#evidence + table")
+    evidence_table = page.locator("#evidence + .app-table-scroll table")
     expect(evidence_table.locator("tbody tr")).to_have_count(2)
     visit_checked(page, "owner-action")
     page.get_by_role("button", name="Ask for sign-off").click()
@@ -79,7 +79,7 @@ def test_evidence_from_upload_to_sign_off_and_download(page, live_server):
     visit_checked(page, "sign-off")
     page.get_by_role("button", name="Sign off as complete").click()
     expect(page.locator(".govuk-tag", has_text="Complete").first).to_be_visible()
-    expect(page.locator("#evidence + table")).to_contain_text("This copy is not signed")
+    expect(page.locator("#evidence + .app-table-scroll table")).to_contain_text("This copy is not signed")
     visit_checked(page, "pm-action-complete")
 
     # Oversight reads the evidence, sees the image preview and downloads the accepted file.

@@ -42,7 +42,7 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(link)
     expect(page.locator("h1")).to_have_text("Train investigators")
-    expect(page.locator("#reminders + table")).to_contain_text("Due in")
+    expect(page.locator("#reminders + .app-table-scroll table")).to_contain_text("Due in")
     checked(page, "owner-action-from-email-phone")
 
     page.goto("/notifications")

@@ -238,3 +238,29 @@ def test_milestones_not_in_the_force_are_not_counted(plan):
     db.session.commit()
     burn = dashboards.force(db.session, TODAY, factories.force()).tables["milestone-burn-up"]
     assert burn.rows[-1][3] == 3
+
+
+def test_every_figure_is_valid_plotly(plan, app):
+    """Figures are plain dicts (fast); plotly's own schema checks every property name and value."""
+    import plotly.graph_objects as go
+
+    from improvement_tracker.models import Force, Pillar
+    from improvement_tracker.services.status import STATUS_LABELS
+
+    snapshots.build_live(db.session, TODAY)
+    national = dashboards.national(db.session, TODAY, Filters())
+    force = db.session.query(Force).filter_by(code="avon-and-somerset").one()
+    pillar = db.session.query(Pillar).filter_by(code="P1").one()
+    with app.test_request_context():
+        from flask import url_for
+        figures = {
+            **charts.national_figures(national.tables, lambda link: url_for(link[0], **link[1])),
+            **charts.force_figures(dashboards.force(db.session, TODAY, force).tables,
+                                   list(STATUS_LABELS.values()), TODAY),
+            **charts.pillar_figures(dashboards.pillar_view(db.session, TODAY, pillar, Filters()).tables),
+        }
+    assert set(figures) >= {"completion", "rag-by-pillar", "most-overdue", "status-by-pillar",
+                            "milestone-burn-up", "ranking"}
+    for name, text in figures.items():
+        assert "</" not in text, name
+        go.Figure(json.loads(text))  # raises ValueError on any property plotly does not know

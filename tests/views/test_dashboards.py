@@ -176,3 +176,26 @@ def test_admin_refreshes_the_cache(client_request, plans):
     client_request.login(factories.create_user("oversight", None))
     assert "Refresh the national figures" not in str(client_request.get("/dashboards/national"))
     client_request.post("/dashboards/national/refresh", expected_status=403)
+
+
+def test_national_figures_kept_per_worker_follow_each_refresh(client_request, plans):
+    """The page's tables are kept between requests until the cache is refreshed; then the new figures show."""
+    admin = factories.create_user("admin", None)
+    client_request.login(admin)
+    client_request.post("/dashboards/national/refresh")
+
+    def avon_actions() -> str:
+        rows = table_rows(client_request.get("/dashboards/national"), "completion")
+        return next(r for r in rows if r[0] == "Avon and Somerset")[7]
+
+    before = avon_actions()
+    owner = plans["owner"]
+    factories.create_action(owner, status="complete", reference="AS-3")
+    assert avon_actions() == before  # the cached figures, until the next refresh
+    client_request.post("/dashboards/national/refresh")
+    assert avon_actions() != before
+    # The disagreements are always live, kept tables or not.
+    action = factories.create_action(owner, status="in_progress", reference="AS-4", title="Declared green")
+    action.declared_rag, action.declared_rag_reason = "red", "The board's view"
+    db.session.commit()
+    assert "AS-4" in [r[0] for r in table_rows(client_request.get("/dashboards/national"), "rag-disagreements")]

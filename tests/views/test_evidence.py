@@ -319,7 +319,7 @@ def test_download_is_an_attachment_with_safe_headers(owner_request, action, owne
     assert response.data == files.pdf()
     assert response.mimetype == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
     encoded = quote('Minutes "final"; v2.pdf', safe="")
@@ -346,7 +346,7 @@ def test_images_preview_inline_through_the_same_checks(app, owner_request, actio
     response = owner_request.client.get(f"/evidence/{image.id}/preview")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.headers["Content-Disposition"].startswith('inline; filename="chart.png"')
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert owner_request.client.get(f"/evidence/{document.id}/preview").status_code == 404
     page = owner_request.get(f"/evidence/{image.id}")
@@ -419,7 +419,7 @@ def test_programme_manager_accepts_and_rejects(app, client_request, action, owne
 def test_action_owner_cannot_review_their_own_evidence(owner_request, action, owner, uploads):
     item = factories.create_evidence(action, owner)
     page = owner_request.get(f"/actions/{action.id}")
-    assert "Review" not in [a.get_text(strip=True) for a in page.select("#evidence ~ table a")]
+    assert "Review" not in [a.get_text(strip=True) for a in page.select("#evidence ~ .app-table-scroll table a")]
     owner_request.get(f"/evidence/{item.id}/review", expected_status=403)
     owner_request.post(f"/evidence/{item.id}/review", {"decision": "accepted"}, expected_status=403)
     db.session.expire_all()
@@ -531,6 +531,38 @@ def test_sign_off_waits_for_evidence_under_review(client_request, owner, pm, upl
     client_request.post(f"/actions/{action.id}/status/sign-off", {"note": "Checked"})
     db.session.expire_all()
     assert db.session.get(Action, action.id).status == "complete"
+
+
+def test_a_sign_off_problem_with_no_field_is_in_the_error_summary_only(client_request, owner, pm, uploads):
+    """Evidence awaiting review is no fault of the sign-off comment: the message is in the error summary,
+    linking to the evidence section of the page, and no field is marked as wrong."""
+    action = _awaiting(owner)
+    factories.create_evidence(action, owner)
+    client_request.login(pm)
+    page = client_request.post_page(f"/actions/{action.id}/status/sign-off", {"note": "Checked"})
+    assert page.title.get_text().startswith("Error: ")
+    [item] = page.select(".govuk-error-summary__list li")
+    assert item.get_text(strip=True) == ("Review the evidence awaiting review before signing off: 1 file is "
+                                         "still to be accepted or rejected")
+    assert item.a["href"] == "#sign-off-evidence"
+    assert page.select_one("#sign-off-evidence").get_text(strip=True) == "Evidence"
+    assert error_messages(page) == []
+    assert page.select(".govuk-form-group--error") == []
+    assert page.select_one("textarea#note").get_text() == "Checked"
+
+
+def test_a_status_problem_with_no_field_or_place_is_in_the_error_summary_unlinked(client_request, owner):
+    """A rule about the action as a whole (it has moved on since the page was opened) names no field and
+    no place on the page: it is in the error summary as plain text, and not next to the note."""
+    action = factories.create_action(owner, status="in_progress")
+    client_request.login(owner)
+    page = client_request.post_page(f"/actions/{action.id}/status/start", {"note": "Starting"})
+    [item] = page.select(".govuk-error-summary__list li")
+    assert item.get_text(strip=True) == "This action is in progress: it cannot be moved that way now"
+    assert item.a is None
+    assert error_messages(page) == []
+    db.session.expire_all()
+    assert db.session.get(Action, action.id).status == "in_progress"
 
 
 def test_sign_off_without_accepted_evidence_needs_a_reason(client_request, owner, pm, uploads):

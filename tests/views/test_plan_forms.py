@@ -77,8 +77,9 @@ def test_finding_form(pm_request, change, expected):
     ("change", "expected"),
     [
         ({"title": ""}, ["Enter a title"]),
-        ({"owner_id": "0"}, ["Select an owner from this force"]),
+        ({"owner_id": "0"}, ["Select an owner"]),
         ({"owner_id": ""}, ["Select an owner"]),
+        ({"owner_id": "999"}, ["Select an owner from this force"]),
         ({"reference": "TAKEN"}, ["Another action in this force already has the reference TAKEN"]),
         ({"start_date": ["1", "6", "2027"], "due_date": ["1", "5", "2027"]},
          ["The due date must be the same as or after the start date"]),
@@ -99,6 +100,39 @@ def test_action_form(pm_request, change, expected):
     if "due_date" in change:
         kept = [page.select_one(f"input#due_date-{p}")["value"] or "" for p in ("day", "month", "year")]
         assert kept == change["due_date"]
+
+
+def assert_each_error_by_its_field(page, errors: dict[str, str]) -> None:
+    """The summary links each message to its field, and the message is shown in that field's group."""
+    links = [(a["href"], a.get_text(strip=True)) for a in page.select(".govuk-error-summary__list a")]
+    assert links == [(f"#{field}", message) for field, message in errors.items()]
+    for field, message in errors.items():
+        group = page.select_one(f"#{field}").find_parent(class_="govuk-form-group")
+        assert "govuk-form-group--error" in group["class"]
+        assert group.select_one(".govuk-error-message").get_text(strip=True) == f"Error:{message}"
+
+
+def test_empty_finding_form_reports_every_field_at_once(pm_request):
+    """As a browser sends it untouched: "Select a pillar" still chosen, the default priority."""
+    deep_dive = factories.create_deep_dive()
+    page = pm_request.post_page(f"/forces/avon-and-somerset/deep-dives/{deep_dive.id}/findings/new", {
+        "pillar_id": "0", "reference": "", "title": "", "detail": "", "priority": "medium"})
+    errors = {"pillar_id": "Select a pillar", "reference": "Enter a reference, like AS-P1-03",
+              "type": "Select the type of finding", "title": "Enter a title"}
+    assert_refused(page, list(errors.values()), Finding, 0)
+    assert_each_error_by_its_field(page, errors)
+
+
+def test_empty_action_form_reports_every_field_at_once(pm_request):
+    """As a browser sends it untouched: "Select a pillar" and "Select an owner" still chosen."""
+    factories.create_user("action_owner")
+    page = pm_request.post_page("/forces/avon-and-somerset/actions/new", {
+        "reference": "", "title": "", "pillar_id": "0", "description": "", "success_measure": "",
+        "owner_id": "0", "priority": "medium", "start_date": ["", "", ""], "due_date": ["", "", ""]})
+    errors = {"reference": "Enter a reference", "title": "Enter a title", "pillar_id": "Select a pillar",
+              "owner_id": "Select an owner"}
+    assert_refused(page, list(errors.values()), Action, 0)
+    assert_each_error_by_its_field(page, errors)
 
 
 def test_milestone_and_update_forms(pm_request):

@@ -66,7 +66,8 @@ def test_programme_manager_and_owner_take_a_finding_to_sign_off(app, client_requ
             "title": title, **_date("due_date", date.today() + timedelta(days=days)),
         })
     page = client_request.get(f"/actions/{action.id}")
-    assert [td.get_text(strip=True) for td in page.select("#milestones + table tbody tr td:first-child")] == [
+    milestones = page.select("#milestones + .app-table-scroll table tbody tr td:first-child")
+    assert [td.get_text(strip=True) for td in milestones] == [
         "Course designed", "First cohort trained"]
 
     # The owner's turn, in their own session.
@@ -214,9 +215,11 @@ def test_programme_manager_returns_closes_and_reopens(client_request):
     client_request.post(f"/actions/{action.id}/status/reopen", {"note": "National course cancelled"})
     db.session.expire_all()
     assert db.session.get(Action, action.id).status == "in_progress"
-    # A move the action's status does not allow is refused with a message, not applied.
+    # A move the action's status does not allow is refused with a message, not applied. The message is
+    # about the action, not the note, so it is in the error summary only.
     page = client_request.post_page(f"/actions/{action.id}/status/sign-off", {"note": ""})
-    assert "cannot be moved that way now" in error_messages(page)[0]
+    assert "cannot be moved that way now" in page.select_one(".govuk-error-summary__list").get_text()
+    assert error_messages(page) == []
 
 
 def test_due_date_change_needs_a_reason_and_keeps_the_old_date(client_request):
@@ -238,7 +241,7 @@ def test_due_date_change_needs_a_reason_and_keeps_the_old_date(client_request):
     action = db.session.get(Action, action.id)
     assert (action.original_due_date, action.current_due_date) == (first, new)
     page = client_request.get(f"/actions/{action.id}")
-    replans = page.select_one("#replans + table").get_text(" ", strip=True)
+    replans = page.select_one("#replans + .app-table-scroll table").get_text(" ", strip=True)
     assert "Trainers not available until spring" in replans
     assert f"{first.day} {first:%B %Y}" in replans
 
@@ -285,7 +288,8 @@ def test_milestones_reorder_edit_and_reopen(client_request):
     client_request.login(pm)
     client_request.post(f"/actions/{action.id}/milestones/{second.id}/move/up")
     page = client_request.get(f"/actions/{action.id}")
-    assert [td.get_text(strip=True) for td in page.select("#milestones + table tbody tr td:first-child")] == [
+    milestones = page.select("#milestones + .app-table-scroll table tbody tr td:first-child")
+    assert [td.get_text(strip=True) for td in milestones] == [
         "Second", "First"]
     page = client_request.post_page(f"/actions/{action.id}/milestones/{first.id}/edit", {"title": ""})
     assert error_messages(page) == ["Enter what the milestone is"]

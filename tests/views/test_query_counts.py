@@ -1,0 +1,106 @@
+"""How many SQL queries each page issues: at most 20, and the same however many rows it shows.
+
+The benchmark (benchmarks/run.py) counts them on the national dataset; this keeps them from
+creeping back up. Each page is counted on a small generated plan, then again after a bigger
+plan is generated into the same forces: a count that grows with the rows is an N+1.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Action, Force, Milestone, User
+from improvement_tracker.services import clock, dashboards, national_data
+from improvement_tracker.services.storage import LocalStorage
+
+MAX_QUERIES = 20
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def generate(tmp_path, seed: int, actions: int) -> None:
+    national_data.generate(db.session, forces=2, actions_per_force=actions, seed=seed, today=clock.today(),
+                           storage=LocalStorage(tmp_path / "uploads"), max_upload=1024 * 1024,
+                           snapshot_days=3, reminder_days=5)
+    dashboards.refresh_national_cache(db.session, clock.today())
+    db.session.commit()
+
+
+def pages(seed: int) -> list[tuple[str, str, str]]:
+    """(name, who, path) for every page the benchmark measures, and a few more lists."""
+    domain = national_data.DOMAIN
+    pm = db.session.scalar(select(User).where(User.email.like(f"pm.%.s{seed}@{domain}")).order_by(User.email))
+    code = db.session.get(Force, pm.force_id).code
+    # The seed's owner with the most open actions, and their in-progress action with the most
+    # milestones: the fullest "My actions" and action page, in the same state for both plans.
+    owner = db.session.scalar(
+        select(User).join(Action, Action.owner_id == User.id)
+        .where(User.email.like(f"owner%.s{seed}@{domain}"), Action.status == "in_progress")
+        .group_by(User.id).order_by(func.count(Action.id).desc(), User.id).limit(1))
+    action = db.session.scalar(
+        select(Action.id).join(Milestone, Milestone.action_id == Action.id)
+        .where(Action.owner_id == owner.id, Action.status == "in_progress")
+        .group_by(Action.id).order_by(func.count(Milestone.id).desc(), Action.id).limit(1))
+    oversight = f"oversight1.s{seed}@{domain}"
+    return [
+        ("national dashboard", oversight, "/dashboards/national"),
+        ("national dashboard, filtered", oversight, "/dashboards/national?cohort=pathfinder"),
+        ("pillar dashboard", oversight, "/dashboards/pillars/P2"),
+        ("forces", oversight, "/forces"),
+        ("force dashboard", pm.email, f"/forces/{code}/dashboard"),
+        ("force plan", pm.email, f"/forces/{code}"),
+        ("force plan, filtered", pm.email, f"/forces/{code}?pillar=P2&status=in_progress"),
+        ("force plan CSV", pm.email, f"/forces/{code}/plan.csv"),
+        ("evidence awaiting review", pm.email, f"/forces/{code}/evidence"),
+        ("reminders ledger", pm.email, f"/forces/{code}/reminders"),
+        ("action page", owner.email, f"/actions/{action}"),
+        ("action history", owner.email, f"/actions/{action}/history"),
+        ("my actions", owner.email, "/my-actions"),
+        ("my actions CSV", owner.email, "/my-actions.csv"),
+    ]
+
+
+def count_queries(client_request, seed: int) -> dict[str, int]:
+    counts = {}
+    signed_in = None
+    for name, email, path in pages(seed):
+        if email != signed_in:
+            client_request.login(db.session.scalar(select(User).where(User.email == email)),
+                                 password=national_data.PASSWORD)
+            signed_in = email
+        with counting() as statements:
+            if path.endswith(".csv"):
+                response = client_request.client.get(path)
+                assert response.status_code == 200, path
+            else:
+                client_request.get(path)
+        counts[name] = len(statements)
+    return counts
+
+
+@pytest.mark.parametrize("bigger", [60])
+def test_no_page_issues_more_than_20_queries_or_more_for_more_rows(app, client_request, tmp_path, bigger):
+    generate(tmp_path, seed=1, actions=10)
+    small = count_queries(client_request, seed=1)
+    # A bigger plan in the same two forces, seen by its own people: every page shows far more rows.
+    generate(tmp_path, seed=2, actions=bigger)
+    big = count_queries(client_request, seed=2)
+    assert db.session.scalar(select(func.count()).select_from(Action)) == 2 * (10 + bigger)
+    assert {name: n for name, n in small.items() if n > MAX_QUERIES} == {}
+    assert big == small, f"{small}\n{big}"
