@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from improvement_tracker import create_app
 from improvement_tracker.config import normalise_database_url
 from improvement_tracker.extensions import db
+from improvement_tracker.services import page_cache
 from improvement_tracker.services.reference_data import ensure_reference_data
 from tests import factories
 
@@ -90,6 +91,8 @@ def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
+    # What pages keep is keyed by audit ids, which start again in an emptied database.
+    page_cache.clear()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

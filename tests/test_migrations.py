@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import sqlalchemy as sa
@@ -42,4 +43,39 @@ def test_empty_database_upgrades_to_head_and_matches_the_models(tmp_path):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"models and migrations disagree: {differences}"
+        db.engine.dispose()
+
+
+def test_reminder_claims_get_their_own_line_from_the_email_they_went_in(tmp_path):
+    """0007 copies each claim's line out of its email, milestone by milestone."""
+    from datetime import date
+
+    from tests import factories
+
+    app = make_app(str(tmp_path / "instance"), _fresh_database_url(tmp_path))
+    with app.app_context():
+        upgrade(revision="0006")
+        owner = factories.create_user("action_owner")
+        action = factories.create_action(owner, reference="AS-P1-01-A")
+        items = [{"kind": "due_soon", "action_id": action.id, "threshold": "7d", "label": "Due in 7 days",
+                  "milestone": "Course designed"},
+                 {"kind": "due_soon", "action_id": action.id, "threshold": "1d", "label": "Due tomorrow",
+                  "milestone": None}]
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO notifications (recipient_id, kind, dedupe_key, subject, items, status, attempts, "
+                "next_attempt_at, created_at) VALUES (:r, 'digest', 'digest:1', 'Two', :items, 'sent', 1, "
+                ":now, :now)"), {"r": owner.id, "items": json.dumps(items), "now": date.today()})
+            notification = connection.scalar(sa.text("SELECT id FROM notifications"))
+            for key, threshold in (("a", "7d"), ("b", "1d"), ("c", "30d")):
+                connection.execute(sa.text(
+                    "INSERT INTO reminder_claims (dedupe_key, recipient_id, kind, action_id, force_id, threshold, "
+                    "notification_id, created_at) VALUES (:k, :r, 'due_soon', :a, :f, :t, :n, :now)"),
+                    {"k": key, "r": owner.id, "a": action.id, "f": action.force_id, "t": threshold,
+                     "n": notification, "now": date.today()})
+        db.session.remove()
+        upgrade()
+        with db.engine.connect() as connection:
+            labels = dict(connection.execute(sa.text("SELECT dedupe_key, label FROM reminder_claims")).all())
+        assert labels == {"a": "Due in 7 days (milestone: Course designed)", "b": "Due tomorrow", "c": ""}
         db.engine.dispose()

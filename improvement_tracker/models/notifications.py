@@ -60,6 +60,8 @@ class ReminderClaim(db.Model):
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"))
     force_id: Mapped[int | None] = mapped_column(ForeignKey("forces.id"))
     threshold: Mapped[str] = mapped_column(String(32), default="")
+    # Why it was sent, as the email said it ("Due in 7 days (milestone: Course designed)").
+    label: Mapped[str] = mapped_column(String(255), default="", server_default="")
     due_date: Mapped[date | None]
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

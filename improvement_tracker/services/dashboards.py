@@ -15,13 +15,12 @@ settings table under CACHE_KEY, refreshed by the scheduler's daily job and by an
 The payload is for all forces; cohort and country filters are applied to it on reading.
 Each worker process also keeps the tables (and whatever the page derives from them: charts,
 HTML) built from one cached payload, keyed by the cache row's update time, so a national page
-costs one small query plus the live disagreements until the cache is refreshed.
+costs one small query plus the live disagreements until the cache is refreshed. A force's
+dashboard is kept the same way, keyed by its plan's version (services.page_cache).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Action, DueDateChange, Force, Milestone, Pillar, ProgressSnapshot, Setting, User
 from improvement_tracker.models.evidence import Evidence
 from improvement_tracker.models.plans import CLOSED_STATUSES, STATUSES
+from improvement_tracker.services import page_cache
 from improvement_tracker.services.rag import RAG_LABELS, compute_rag, is_overdue
 from improvement_tracker.services.snapshots import rag_expression
 from improvement_tracker.services.status import STATUS_LABELS
@@ -200,25 +200,19 @@ def _headline_table(headline: dict[str, Any]) -> Table:
     return table
 
 
-_kept: OrderedDict[tuple, Dashboard] = OrderedDict()
-_kept_lock = threading.Lock()
-KEEP = 32  # filter combinations kept per worker (3 cohorts × 2 countries, with room to spare)
-
-
 def national(session: Session, today: date, filters: Filters) -> Dashboard:
-    """The national dashboard: the cached payload's tables (kept per worker) and the live disagreements."""
+    """The national dashboard: the cached payload's tables and the current disagreements, both kept per worker."""
     stamp = session.scalar(select(Setting.updated_at).where(Setting.key == CACHE_KEY))
-    key = (str(session.get_bind().url), stamp, today, tuple(sorted(filters.args.items())))
-    with _kept_lock:
-        base = _kept.get(key) if stamp is not None else None
-    if base is None:
+    if stamp is None:
         base = _national_from_payload(session, today, filters)
-        if base.computed_at is not None:  # only a cached payload: a live one is newer every time
-            with _kept_lock:
-                _kept[key] = base
-                while len(_kept) > KEEP:
-                    _kept.popitem(last=False)
-    tables = {**base.tables, "rag-disagreements": disagreements(session, today, filters)}
+    else:
+        key = ("national", str(session.get_bind().url), stamp, today, tuple(sorted(filters.args.items())))
+        base = page_cache.kept.get_or_make(key, lambda: _national_from_payload(session, today, filters))
+    # Disagreements are read from the plans as they are now: kept only until any plan changes.
+    live = page_cache.kept.get_or_make(
+        ("national-disagreements", page_cache.national_version(session), today, tuple(sorted(filters.args.items()))),
+        lambda: disagreements(session, today, filters))
+    tables = {**base.tables, "rag-disagreements": live}
     return Dashboard(base.title, tables, base.headline, base.computed_at, base.derived)
 
 
@@ -350,6 +344,12 @@ def week_start(day: date) -> date:
 
 
 def force(session: Session, today: date, force: Force) -> Dashboard:
+    """One force's dashboard, kept per worker until the force's plan changes (services.page_cache)."""
+    key = ("force-dashboard", page_cache.plan_version(session, force.id), force.id, today)
+    return page_cache.kept.get_or_make(key, lambda: _force_dashboard(session, today, force))
+
+
+def _force_dashboard(session: Session, today: date, force: Force) -> Dashboard:
     """One force's dashboard from two reads of its plan (actions, milestones) and two small lists.
 
     A force has a few hundred actions at most: they are read once as plain rows and every table

@@ -96,6 +96,13 @@ def rag_for_action(session: Session, action: Action, today: date) -> str | None:
     return rag_for_actions(session, [action], today)[action.id]
 
 
+def rag_with_milestones(action: Action, today: date) -> str | None:
+    """The computed RAG of an action whose milestones the page loads anyway (no extra query)."""
+    late = any(m.completed_date is None and m.due_date is not None and m.due_date < today for m in action.milestones)
+    return compute_rag(status=action.status, due_date=action.current_due_date,
+                       last_update_at=action.last_update_at, has_overdue_milestone=late, today=today)
+
+
 def is_overdue(action: Action, today: date) -> bool:
     return (
         action.status not in CLOSED_STATUSES

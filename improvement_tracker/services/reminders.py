@@ -215,7 +215,9 @@ class _Claim:
 def _claim(item: Item) -> _Claim:
     return _Claim({"dedupe_key": item.key, "recipient_id": item.recipient.id, "kind": item.kind,
                    "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
-                   "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date},
+                   "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date,
+                   "label": (f"{item.label} (milestone: {item.milestone.title})" if item.milestone
+                             else item.label)[:255]},
                   item.as_json())
 
 

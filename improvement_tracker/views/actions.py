@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from improvement_tracker import security
@@ -18,8 +20,8 @@ from improvement_tracker.forms.plans import (
     ProgressUpdateForm,
     TransitionForm,
 )
-from improvement_tracker.models import Finding, ProgressUpdate
-from improvement_tracker.services import clock, milestones, plan_queries, plans, rag, status, users
+from improvement_tracker.models import Action, Finding, ProgressUpdate
+from improvement_tracker.services import clock, milestones, page_cache, plan_queries, plans, rag, status, users
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, me, show_error
 from improvement_tracker.views.evidence import action_evidence, sign_off_form
@@ -89,21 +91,32 @@ def new(code: str):
 def show(action_id: int):
     user = me()
     action = security.action_or_404(db.session, user, action_id)
+    today = clock.today()
+    # The page's content is kept until the force's plan changes, for this user and this session
+    # only: its forms carry the session's CSRF token, made first so it is part of the key.
+    generate_csrf()
+    key = ("action-page", page_cache.plan_version(db.session, action.force_id), action.id, user.id,
+           session.get("csrf_token"), today)
+    main = page_cache.kept.get_or_make(key, lambda: _show_main(user, action, today))
+    can_see_plan = security.can_manage_plan(user, action.force_id) or user.role == security.OVERSIGHT
+    return render_template("actions/show.html", action=action, main=main, can_see_plan=can_see_plan,
+                           reminders=action_reminders(action))
+
+
+def _show_main(user, action: Action, today) -> Markup:
     updates = list(db.session.scalars(
         select(ProgressUpdate).where(ProgressUpdate.action_id == action.id)
         .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
     ))
-    today = clock.today()
-    return render_template(
-        "actions/show.html", action=action, updates=updates,
-        computed_rag=rag.rag_for_action(db.session, action, today),
+    rendered = render_template(
+        "actions/_show_main.html", action=action, updates=updates,
+        computed_rag=rag.rag_with_milestones(action, today),
         transitions=status.available(user, action),
         can_manage=security.can_manage_plan(user, action.force_id),
         can_work=security.can_work_on_action(user, action),
-        can_see_plan=security.can_manage_plan(user, action.force_id) or user.role == security.OVERSIGHT,
-        confirm=ConfirmForm(), today=today, reminders=action_reminders(action),
-        evidence=action_evidence(user, action),
+        confirm=ConfirmForm(), today=today, evidence=action_evidence(user, action),
     )
+    return Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])

@@ -116,8 +116,10 @@ def _force_context(code: str):
     force = security.force_or_404(db.session, me(), code)
     today = clock.today()
     dashboard = service.force(db.session, today, force)
+    if "figures" not in dashboard.derived:
+        dashboard.derived["figures"] = charts.force_figures(dashboard.tables, list(STATUS_LABELS.values()), today)
     return {"force": force, "dashboard": dashboard, "today": today,
-            "figures": charts.force_figures(dashboard.tables, list(STATUS_LABELS.values()), today),
+            "figures": dashboard.derived["figures"],
             "export_endpoint": "dashboards.force_export", "export_args": {"code": force.code}}
 
 

@@ -109,7 +109,8 @@ def action_reminders(action: Action, limit: int = 20) -> list[ReminderClaim]:
                                     ReminderClaim.notification_id.is_not(None))
         # Only what the table shows: not the recipients' forces, nor the emails' own recipients.
         .options(joinedload(ReminderClaim.recipient).lazyload(User.force),
-                 joinedload(ReminderClaim.notification).lazyload(Notification.recipient))
+                 joinedload(ReminderClaim.notification).load_only(Notification.status)
+                 .lazyload(Notification.recipient))
         .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc()).limit(limit)))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from improvement_tracker import security
@@ -11,7 +14,7 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import Pillar
-from improvement_tracker.services import clock, plan_exports, plan_queries, plans, users
+from improvement_tracker.services import clock, page_cache, plan_exports, plan_queries, plans, users
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.views._helpers import commit, download, me, show_error
@@ -49,6 +52,9 @@ def forces():
     return render_template("plans/forces.html", summaries=summaries)
 
 
+FILTER_NAMES = ("pillar", "status", "owner", "overdue")
+
+
 def _plan_filters(force) -> tuple[PlanFilterForm, plan_queries.PlanFilters]:
     """The force plan's filters from the query string; anything unknown is ignored."""
     all_pillars = pillars()
@@ -66,36 +72,68 @@ def _plan_filters(force) -> tuple[PlanFilterForm, plan_queries.PlanFilters]:
     return form, filters
 
 
+@dataclass
+class PlanBody:
+    """Everything the force plan page shows from the plan, as plain values that outlive the request."""
+
+    html: Markup
+    counts: dict[str, int]
+    deep_dives: list[dict]
+    evidence_awaiting_review: int
+    pillar_choices: list[tuple[str, str]]
+    owner_choices: list[tuple[str, str]]
+    filters: plan_queries.PlanFilters
+
+
+def _plan_body(force, page_args: dict[str, str], page: int, can_manage: bool, today) -> PlanBody:
+    form, filters = _plan_filters(force)
+    plan = plan_queries.force_plan(db.session, force, filters, page=page,
+                                   page_size=current_app.config["PAGE_SIZE"], today=today)
+    evidence = evidence_service.counts_for_actions(
+        db.session, [a.id for group in plan.groups for fg in group.findings for a in fg.actions])
+    rendered = render_template("plans/_plan_actions.html", force=force, plan=plan, filters=filters,
+                               evidence=evidence, page_args=page_args, can_manage=can_manage)
+    html = Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
+    return PlanBody(
+        html=html, counts=plan_queries.force_counts(db.session, force, today),
+        deep_dives=[{"id": d.id, "title": d.title, "period": d.period}
+                    for d in plan_queries.deep_dives(db.session, force)],
+        evidence_awaiting_review=evidence_service.awaiting_review_count(db.session, force),
+        pillar_choices=list(form.pillar.choices), owner_choices=list(form.owner.choices), filters=filters)
+
+
 @bp.get("/forces/<code>")
 def force_plan(code: str):
     user = me()
     force = security.force_or_404(db.session, user, code)
-    form, filters = _plan_filters(force)
-    page = request.args.get("page", "1")
-    plan = plan_queries.force_plan(
-        db.session, force, filters, page=whole_number(page) or 1,
-        page_size=current_app.config["PAGE_SIZE"], today=clock.today(),
-    )
+    today = clock.today()
+    can_manage = security.can_manage_plan(user, force.id)
     # Only the filters are carried into the page and export links: any other name (code, fmt,
     # _external...) would reach url_for as one of its own arguments.
-    args = {k: v for k, v in request.args.items() if k in form._fields and v}
-    return render_template(
-        "plans/force_plan.html", force=force, plan=plan, form=form, filters=filters,
-        counts=plan_queries.force_counts(db.session, force, clock.today()),
-        deep_dives=plan_queries.deep_dives(db.session, force),
-        can_manage=security.can_manage_plan(user, force.id), page_args=args,
-        evidence=evidence_service.counts_for_actions(
-            db.session, [a.id for group in plan.groups for fg in group.findings for a in fg.actions]),
-        evidence_awaiting_review=evidence_service.awaiting_review_count(db.session, force),
-    )
+    page_args = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+    page = whole_number(request.args.get("page", "1")) or 1
+    # The tables, counts and choices are kept until the plan changes (services.page_cache).
+    key = ("force-plan", page_cache.plan_version(db.session, force.id), force.id, today,
+           tuple(sorted(page_args.items())), page, can_manage, current_app.config["PAGE_SIZE"])
+    body = page_cache.kept.get_or_make(key, lambda: _plan_body(force, page_args, page, can_manage, today))
+    form = PlanFilterForm(request.args)
+    form.pillar.choices, form.owner.choices = body.pillar_choices, body.owner_choices
+    return render_template("plans/force_plan.html", force=force, form=form, filters=body.filters, body=body,
+                           can_manage=can_manage, page_args=page_args)
 
 
 @bp.get("/forces/<code>/plan.<any(csv, xlsx):fmt>")
 def force_plan_export(code: str, fmt: str):
     """The force plan's actions, with the same filters as the page, every page at once."""
     force = security.force_or_404(db.session, me(), code)
-    _, filters = _plan_filters(force)
-    return download(plan_exports.force_plan(db.session, force, filters, clock.today()), fmt, f"{force.code}-plan")
+    today = clock.today()
+    page_args = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+    # The same table for everyone who may see the plan: kept until the plan changes.
+    key = ("force-plan-export", page_cache.plan_version(db.session, force.id), force.id, today,
+           tuple(sorted(page_args.items())))
+    table = page_cache.kept.get_or_make(
+        key, lambda: plan_exports.force_plan(db.session, force, _plan_filters(force)[1], today))
+    return download(table, fmt, f"{force.code}-plan")
 
 
 @bp.get("/my-actions.<any(csv, xlsx):fmt>")
