@@ -37,9 +37,18 @@ def my_actions():
     user = me()
     if user.role not in (security.ACTION_OWNER, security.PROGRAMME_MANAGER):
         return redirect(url_for("auth.index"))
-    mine = plan_queries.my_actions(db.session, user, clock.today())
+    today = clock.today()
+    # Kept until the owner's force plan changes (every change to their actions is audited there).
+    key = ("my-actions", page_cache.plan_version(db.session, user.force_id), user.id, user.force_id, today)
+    main = page_cache.kept.get_or_make(key, lambda: _my_actions_main(user, today))
+    return render_template("plans/my_actions.html", main=main)
+
+
+def _my_actions_main(user, today) -> Markup:
+    mine = plan_queries.my_actions(db.session, user, today)
     evidence = evidence_service.counts_for_actions(db.session, [a.id for a in mine.overdue + mine.due_soon + mine.rest])
-    return render_template("plans/my_actions.html", mine=mine, evidence=evidence)
+    rendered = render_template("plans/_my_actions_main.html", mine=mine, evidence=evidence)
+    return Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
 
 
 @bp.get("/forces")
