@@ -479,7 +479,11 @@ def percentile(values: list[float], p: float) -> float:
 
 def run_database(kind: str, args) -> dict:
     print(f"\n=== {kind} ===")
-    env = prepare(kind, args)
+    if args.no_prepare:
+        DATA.mkdir(parents=True, exist_ok=True)
+        env = app_env(kind, args.seed)
+    else:
+        env = prepare(kind, args)
     app = make_app(env)
     per_client = choose_paths(app, args.seed, args.clients)
     if args.pages:
@@ -563,6 +567,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds measured per page")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unrecorded load per page first")
     parser.add_argument("--skip-jobs", action="store_true", help="measure the pages only")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="use the database as it is: no upgrade, no generation (to measure an older checkout)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
     args = parser.parse_args()
 

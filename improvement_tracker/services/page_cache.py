@@ -2,7 +2,8 @@
 
 Every write to a plan records an audit event carrying the force's id (services.audit), and a
 write to reference data (pillars, accounts without a force) one with no force. The newest
-audit event id for the force and the newest with no force are therefore the plan's version:
+audit event id for the force and the newest with no force (sign-ins and email preferences
+left out: no page shows them) are therefore the plan's version:
 one indexed query tells whether anything a force's page shows may have changed. Pages key what
 they keep by (database, force, version, today, their own arguments); a write anywhere in the
 force makes a new key, and the old entries age out of a small per-worker LRU.
@@ -25,6 +26,9 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import AuditEvent
 
 T = TypeVar("T")
+# Audit events of things no kept page shows: a sign-in (every user, every day) must not throw
+# away every page the force's other users are reading.
+UNSHOWN_EVENTS = ("user.signed_in", "user.notifications_changed")
 TTL_SECONDS = 300
 MAX_ENTRIES = 256
 
@@ -63,7 +67,7 @@ kept = Kept()
 
 def plan_version(session: Session, force_id: int) -> tuple[str, int, int]:
     """(database, newest audit event of the force, newest audit event with no force)."""
-    newest = select(func.max(AuditEvent.id))
+    newest = select(func.max(AuditEvent.id)).where(AuditEvent.event.not_in(UNSHOWN_EVENTS))
     force_event, global_event = session.execute(select(
         newest.where(AuditEvent.force_id == force_id).scalar_subquery(),
         newest.where(AuditEvent.force_id.is_(None)).scalar_subquery())).one()
@@ -72,7 +76,8 @@ def plan_version(session: Session, force_id: int) -> tuple[str, int, int]:
 
 def national_version(session: Session) -> tuple[str, int]:
     """(database, newest audit event anywhere): any write to any plan makes a new version."""
-    return str(session.get_bind().url), session.scalar(select(func.max(AuditEvent.id))) or 0
+    return str(session.get_bind().url), session.scalar(
+        select(func.max(AuditEvent.id)).where(AuditEvent.event.not_in(UNSHOWN_EVENTS))) or 0
 
 
 def clear() -> None:

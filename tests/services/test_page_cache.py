@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from improvement_tracker.extensions import db
-from improvement_tracker.services import page_cache, plans, reference_admin
+from improvement_tracker.services import page_cache, plans, reference_admin, users
 from tests import factories
 
 
@@ -16,6 +16,11 @@ def test_a_write_to_a_plan_changes_its_version_and_only_its_own(app):
     db.session.commit()
     assert page_cache.plan_version(db.session, avon) != before_avon
     assert page_cache.plan_version(db.session, durham) == before_durham
+    # Signing in changes nothing a page shows: the version stays.
+    before_avon = page_cache.plan_version(db.session, avon)
+    users.authenticate(db.session, owner.email, factories.PASSWORD, "127.0.0.1", max_attempts=5, window_minutes=15)
+    db.session.commit()
+    assert page_cache.plan_version(db.session, avon) == before_avon
     # Reference data every force's pages show (pillar names) changes every version.
     admin = factories.create_user("admin", None)
     before = page_cache.plan_version(db.session, durham)
