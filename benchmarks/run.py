@@ -356,6 +356,8 @@ def start_gunicorn(env: dict[str, str], workers: int, threads: int, port: int) -
     """The production configuration (gunicorn.conf.py), with the benchmark's worker and thread counts."""
     settings = {"WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
                 "GUNICORN_WORKER_CLASS": "gthread" if threads > 1 else "sync",
+                # No recycling: the peak memory reported is then each worker's over the whole run.
+                "GUNICORN_MAX_REQUESTS": "0",
                 "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "/dev/null"}
     process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
         [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--log-level", "warning", "wsgi:app"],
@@ -548,6 +550,36 @@ def print_report(report: dict) -> None:
           f"(target < {memory['target_mb']} MB: {'met' if memory['met'] else 'MISSED'})")
 
 
+def markdown(result: dict) -> str:
+    """The results as Markdown tables (benchmarks/RESULTS.md is written with --markdown)."""
+    settings = result["settings"]
+    kind = "sync workers" if settings["threads"] == 1 else "gthread workers"
+    lines = [f"# Benchmark results ({result['when']})", "",
+             f"{settings['forces']} forces × {settings['actions_per_force']} actions (seed {settings['seed']}); "
+             f"gunicorn with {settings['workers']} {kind}; "
+             f"{settings['clients']} concurrent clients for {settings['duration']:.0f} s per page after "
+             f"{settings['warmup']:.0f} s of warm-up; {result['machine']['cpus']} CPUs, Python "
+             f"{result['machine']['python']}. Produced by `make bench` (benchmarks/run.py).", ""]
+    for report in result["results"]:
+        lines += [f"## {report['database']}", "",
+                  "| page | p50 ms | p95 ms | p99 ms | req/s | ÷ /healthz | queries | errors | targets |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for page in report["pages"]:
+            missed = [name for name, ok in page["checks"].items() if not ok]
+            verdict = "–" if not page["checks"] else ("met" if not missed else "MISSED: " + "; ".join(missed))
+            lines.append(f"| {page['name']} | {page['p50_ms']:.1f} | {page['p95_ms']:.1f} | {page['p99_ms']:.1f} | "
+                         f"{page['rps']:.1f} | {page['share_of_healthz']:.0%} | {page['queries']} | {page['errors']} | "
+                         f"{verdict} |")
+        lines += ["", "| job | seconds | target |", "|---|---:|---|"]
+        lines += [f"| {name} | {job['seconds']:.2f} | < {job['target_seconds']:.0f} s: "
+                  f"{'met' if job['met'] else 'MISSED'} |" for name, job in report["jobs"].items()]
+        memory = report["memory"]
+        peaks = ", ".join(f"{m:.0f} MB" for m in memory["peak_rss_mb_per_worker"])
+        lines += ["", f"Peak resident memory per worker: {peaks} "
+                  f"(target < {memory['target_mb']} MB: {'met' if memory['met'] else 'MISSED'}).", ""]
+    return "\n".join(lines)
+
+
 def all_met(report: dict) -> bool:
     return (all(all(p["checks"].values()) for p in report["pages"])
             and all(j["met"] for j in report["jobs"].values()) and report["memory"]["met"])
@@ -570,6 +602,7 @@ def main() -> int:
     parser.add_argument("--no-prepare", action="store_true",
                         help="use the database as it is: no upgrade, no generation (to measure an older checkout)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
+    parser.add_argument("--markdown", help="also write the tables as Markdown to this file")
     args = parser.parse_args()
 
     kinds = ["postgresql", "sqlite"] if args.db == "both" else [args.db]
@@ -585,6 +618,9 @@ def main() -> int:
     }
     Path(args.output).write_text(json.dumps(result, indent=2))
     print(f"\nResults written to {args.output}")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(result))
+        print(f"Table written to {args.markdown}")
     return 0 if all(all_met(r) for r in reports) else 1
 
 

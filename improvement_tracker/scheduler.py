@@ -68,6 +68,16 @@ def dashboard_cache(app: Flask, today: date | None = None) -> None:
         db.session.commit()
 
 
+def housekeeping(app: Flask) -> None:
+    """Nightly: forget sign-in attempts nobody needs any more (the table would only grow)."""
+    from improvement_tracker.services import users
+
+    with app.app_context():
+        removed = users.prune_login_attempts(db.session)
+        db.session.commit()
+    log.info("housekeeping: %d old sign-in attempts removed", removed)
+
+
 def build(app: Flask):
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -84,4 +94,6 @@ def build(app: Flask):
     # Daily on weekdays at 07:30; the service sends only on the week's first working day, once.
     scheduler.add_job(weekly_summaries, CronTrigger(day_of_week="mon-fri", hour=7, minute=30,
                                                     timezone="Europe/London"), args=[app], id="weekly_summaries")
+    scheduler.add_job(housekeeping, CronTrigger(hour=3, minute=30, timezone="Europe/London"), args=[app],
+                      id="housekeeping")
     return scheduler

@@ -9,7 +9,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, Force, LoginAttempt, User
@@ -218,3 +218,10 @@ def force_users(session: Session, force_id: int, *, active_only: bool = True) ->
     if active_only:
         query = query.where(User.active.is_(True))
     return list(session.scalars(query.order_by(User.name)))
+
+
+def prune_login_attempts(session: Session, *, older_than_days: int = 90) -> int:
+    """Forget sign-in attempts older than the window anyone looks at (throttling uses minutes;
+    90 days keeps enough to investigate an incident). The caller commits."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    return session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount or 0

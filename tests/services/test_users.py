@@ -208,3 +208,21 @@ def test_a_session_with_a_stale_token_finds_nobody():
     user = factories.create_user()
     assert users.load_session_user(db.session, f"{user.id}:{'0' * 32}") is None
     assert users.load_session_user(db.session, user.get_id()) == user
+
+
+def test_the_nightly_housekeeping_forgets_old_sign_in_attempts_only(app):
+    from datetime import timedelta
+
+    from improvement_tracker import scheduler
+    from improvement_tracker.models import LoginAttempt
+    from improvement_tracker.models._types import utcnow
+
+    now = utcnow()
+    db.session.add_all([LoginAttempt(email="old@example.police.uk", ip="10.0.0.1", succeeded=False,
+                                     at=now - timedelta(days=91)),
+                        LoginAttempt(email="recent@example.police.uk", ip="10.0.0.1", succeeded=False,
+                                     at=now - timedelta(days=89))])
+    db.session.commit()
+    scheduler.housekeeping(app)
+    assert list(db.session.scalars(select(LoginAttempt.email))) == ["recent@example.police.uk"]
+    assert "housekeeping" in {job.id for job in scheduler.build(app).get_jobs()}
