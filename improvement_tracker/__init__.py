@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(session_id: str):
+        from flask import session
+
         from improvement_tracker.services.users import load_session_user
 
+        signed_in_at = session.get("signed_in_at")
+        if not isinstance(signed_in_at, int | float) or \
+                time.time() - signed_in_at > app.config["SESSION_MAX_AGE"].total_seconds():
+            return None  # signed in too long ago (or before sign-ins were timed): sign in again
         return load_session_user(db.session, session_id)
 
     @app.after_request

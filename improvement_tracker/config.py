@@ -87,6 +87,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
     max_upload_mb = _int("MAX_UPLOAD_MB", 20, env)
     max_files = _int("MAX_FILES_PER_UPLOAD", 10, env)
     idle_minutes = _int("SESSION_IDLE_MINUTES", 30, env)
+    max_hours = _int("SESSION_MAX_HOURS", 12, env)
 
     return {
         "APP_ENV": app_env,
@@ -114,6 +115,9 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         # and refreshes it on every request: an idle timeout enforced by the server.
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
         "SESSION_REFRESH_EACH_REQUEST": True,
+        # However active, a session ends this long after sign-in: a copied cookie kept busy
+        # cannot live for ever.
+        "SESSION_MAX_AGE": timedelta(hours=max_hours),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
         "LOGIN_MAX_ATTEMPTS": _int("LOGIN_MAX_ATTEMPTS", 5, env),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -60,6 +61,7 @@ def sign_in():
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(result.user)
             session.permanent = True
+            session["signed_in_at"] = int(time.time())  # for the absolute limit (SESSION_MAX_HOURS)
             if next_url:
                 return redirect(next_url)
             endpoint, values = security.landing_endpoint(result.user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -163,6 +164,7 @@ class Browser(ClientRequest):
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
             session["_id"] = identifier
+            session["signed_in_at"] = int(time.time())  # as signing in records it
             session.permanent = True
         self.user = user
         return self

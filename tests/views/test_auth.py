@@ -188,6 +188,19 @@ def test_idle_session_expires(app, tmp_path, database_url):
         assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
 
 
+def test_a_busy_session_still_ends_12_hours_after_sign_in(client_request):
+    import time
+
+    client_request.login(factories.create_user())
+    with client_request.client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time()) - 11 * 3600
+    assert client_request.client.get("/my-actions").status_code == 200
+    with client_request.client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time()) - 12 * 3600 - 5
+    response = client_request.client.get("/my-actions")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
 def test_static_files_do_not_set_the_session_cookie(client_request):
     client_request.login(factories.create_user())
     page = client_request.client.get("/my-actions")
