@@ -14,6 +14,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from improvement_tracker.services.dashboards import Table
+from improvement_tracker.templating import govuk_date
 
 NO_FIGURE = '<span class="govuk-visually-hidden">No figure</span>–'
 
@@ -24,7 +25,7 @@ def _cell(value: Any) -> str:
     if value is None or value == "":
         return NO_FIGURE
     if isinstance(value, date):
-        return f"{value.day} {value:%B %Y}"
+        return govuk_date(value)
     return str(escape(value))
 
 

@@ -8,7 +8,6 @@ from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from improvement_tracker.data_tables import table_html
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
@@ -96,6 +95,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(history_value, "history_value")
 
     app.add_template_global(error_list, "error_list")
+    from improvement_tracker.data_tables import table_html  # it formats dates with govuk_date, above
+
     app.add_template_global(table_html, "table_html")
     # Globals, not context variables, so imported macros can read them too.
     app.jinja_env.globals.update(

@@ -141,20 +141,6 @@ def live_and_withdrawn(session: Session, action: Action) -> tuple[list[Evidence]
     return live, withdrawn, counts
 
 
-def for_action(session: Session, action: Action) -> list[Evidence]:
-    return list(session.scalars(
-        select(Evidence).where(Evidence.action_id == action.id, _live())
-        .order_by(Evidence.uploaded_at, Evidence.id)
-    ))
-
-
-def withdrawn_for_action(session: Session, action: Action) -> list[Evidence]:
-    return list(session.scalars(
-        select(Evidence).where(Evidence.action_id == action.id, Evidence.withdrawn_at.is_not(None))
-        .order_by(Evidence.withdrawn_at.desc(), Evidence.id.desc())
-    ))
-
-
 def awaiting_review(session: Session, force: Force) -> list[Evidence]:
     """The force's evidence still to be reviewed, oldest first (they have waited longest)."""
     return list(session.scalars(

@@ -204,7 +204,7 @@ class _Generator:
                     "type": rng.choice(FINDING_TYPES), "title": f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}",
                     "detail": "The deep dive found practice that varied between teams. " * 3,
                     "priority": rng.choice(("high", "medium", "medium", "low")), "created_at": at, "updated_at": at})
-                finding_meta.append((force, dive["_recorded"], team_of(people, force)))
+                finding_meta.append((force, dive["_recorded"], people["forces"][force.id]))
         finding_ids = _insert(self.session, Finding, finding_rows, ids=True)
         for row, finding_id, (force, _, team) in zip(finding_rows, finding_ids, finding_meta, strict=True):
             self.event(team["pm"], "finding.created", "finding", finding_id, row["created_at"], force_id=force.id,
@@ -454,10 +454,6 @@ class _PlannedAction:
     updates: list = field(default_factory=list)
     milestones: list = field(default_factory=list)
     evidence: list = field(default_factory=list)
-
-
-def team_of(people: dict, force: Force) -> dict:
-    return people["forces"][force.id]
 
 
 def _public(row: dict) -> dict:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Response, flash
+from flask import Response, flash, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from improvement_tracker.extensions import db
 from improvement_tracker.services.audit import ServiceError
@@ -22,6 +23,11 @@ def download(table, fmt: str, name: str) -> Response:
     filename = f"{name}-{clock.today().isoformat()}.{fmt}"
     return Response(exports.render(table, fmt), headers={
         "Content-Type": exports.FORMATS[fmt], "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def rendered_fragment(template: str, **context) -> Markup:
+    """A part of a page rendered on its own, to be kept (services.page_cache) and placed in the page."""
+    return Markup(render_template(template, **context))  # noqa: S704  # nosec B704  # Jinja escaped it
 
 
 def me() -> User:

@@ -23,7 +23,7 @@ from improvement_tracker.forms.plans import (
 from improvement_tracker.models import Action, Finding, ProgressUpdate
 from improvement_tracker.services import clock, milestones, page_cache, plan_queries, plans, rag, status, users
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.views._helpers import commit, me, rendered_fragment, show_error
 from improvement_tracker.views.evidence import action_evidence, sign_off_form
 from improvement_tracker.views.notifications import action_reminders
 from improvement_tracker.views.plans import pillars
@@ -108,7 +108,7 @@ def _show_main(user, action: Action, today) -> Markup:
         select(ProgressUpdate).where(ProgressUpdate.action_id == action.id)
         .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
     ))
-    rendered = render_template(
+    return rendered_fragment(
         "actions/_show_main.html", action=action, updates=updates,
         computed_rag=rag.rag_with_milestones(action, today),
         transitions=status.available(user, action),
@@ -116,7 +116,6 @@ def _show_main(user, action: Action, today) -> Markup:
         can_work=security.can_work_on_action(user, action),
         confirm=ConfirmForm(), today=today, evidence=action_evidence(user, action),
     )
-    return Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])

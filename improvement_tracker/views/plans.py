@@ -17,7 +17,7 @@ from improvement_tracker.models import Pillar
 from improvement_tracker.services import clock, page_cache, plan_exports, plan_queries, plans, users
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.views._helpers import commit, download, me, show_error
+from improvement_tracker.views._helpers import commit, download, me, rendered_fragment, show_error
 
 bp = Blueprint("plans", __name__)
 
@@ -47,8 +47,7 @@ def my_actions():
 def _my_actions_main(user, today) -> Markup:
     mine = plan_queries.my_actions(db.session, user, today)
     evidence = evidence_service.counts_for_actions(db.session, [a.id for a in mine.overdue + mine.due_soon + mine.rest])
-    rendered = render_template("plans/_my_actions_main.html", mine=mine, evidence=evidence)
-    return Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
+    return rendered_fragment("plans/_my_actions_main.html", mine=mine, evidence=evidence)
 
 
 @bp.get("/forces")
@@ -62,6 +61,12 @@ def forces():
 
 
 FILTER_NAMES = ("pillar", "status", "owner", "overdue")
+
+
+def _filter_args() -> dict[str, str]:
+    """The filters given in the query string, as they go into links and keys. Only these: any other
+    name (code, fmt, _external...) would reach url_for as one of its own arguments."""
+    return {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
 
 
 def _plan_filters(force) -> tuple[PlanFilterForm, plan_queries.PlanFilters]:
@@ -100,9 +105,8 @@ def _plan_body(force, page_args: dict[str, str], page: int, can_manage: bool, to
                                    page_size=current_app.config["PAGE_SIZE"], today=today)
     evidence = evidence_service.counts_for_actions(
         db.session, [a.id for group in plan.groups for fg in group.findings for a in fg.actions])
-    rendered = render_template("plans/_plan_actions.html", force=force, plan=plan, filters=filters,
-                               evidence=evidence, page_args=page_args, can_manage=can_manage)
-    html = Markup(rendered)  # noqa: S704  # nosec B704  # Jinja escaped it as it rendered
+    html = rendered_fragment("plans/_plan_actions.html", force=force, plan=plan, filters=filters,
+                             evidence=evidence, page_args=page_args, can_manage=can_manage)
     return PlanBody(
         html=html, counts=plan_queries.force_counts(db.session, force, today),
         deep_dives=[{"id": d.id, "title": d.title, "period": d.period}
@@ -117,9 +121,7 @@ def force_plan(code: str):
     force = security.force_or_404(db.session, user, code)
     today = clock.today()
     can_manage = security.can_manage_plan(user, force.id)
-    # Only the filters are carried into the page and export links: any other name (code, fmt,
-    # _external...) would reach url_for as one of its own arguments.
-    page_args = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+    page_args = _filter_args()
     page = whole_number(request.args.get("page", "1")) or 1
     # The tables, counts and choices are kept until the plan changes (services.page_cache).
     key = ("force-plan", page_cache.plan_version(db.session, force.id), force.id, today,
@@ -136,7 +138,7 @@ def force_plan_export(code: str, fmt: str):
     """The force plan's actions, with the same filters as the page, every page at once."""
     force = security.force_or_404(db.session, me(), code)
     today = clock.today()
-    page_args = {k: v for k, v in request.args.items() if k in FILTER_NAMES and v}
+    page_args = _filter_args()
     # The same table for everyone who may see the plan: kept until the plan changes.
     key = ("force-plan-export", page_cache.plan_version(db.session, force.id), force.id, today,
            tuple(sorted(page_args.items())))
