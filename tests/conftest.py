@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from improvement_tracker import create_app
 from improvement_tracker.config import normalise_database_url
 from improvement_tracker.extensions import db
-from improvement_tracker.services import page_cache
+from improvement_tracker.services import page_cache, plan_version
 from improvement_tracker.services.reference_data import ensure_reference_data
 from tests import factories
 
@@ -74,7 +74,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         upgrade()
         db.session.remove()
+    # Every write to a plan table must bump its force's plan version, or the test fails.
+    plan_version.install_guard()
     yield app
+    plan_version.remove_guard()
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +105,7 @@ def _empty_tables() -> None:
             for table in tables:
                 connection.execute(table.delete())
         ensure_reference_data(connection)
+        plan_version.ensure_national_row(connection)
 
 
 class IsolatedClient(FlaskClient):

@@ -11,7 +11,7 @@ from improvement_tracker.models.plans import (
     Milestone,
     ProgressUpdate,
 )
-from improvement_tracker.models.reference import Force, Pillar
+from improvement_tracker.models.reference import Force, NationalVersion, Pillar
 from improvement_tracker.models.snapshots import ProgressSnapshot
 from improvement_tracker.models.users import LoginAttempt, User
 
@@ -24,6 +24,7 @@ __all__ = [
     "Force",
     "LoginAttempt",
     "Milestone",
+    "NationalVersion",
     "Notification",
     "Pillar",
     "ProgressSnapshot",

@@ -17,8 +17,6 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_object", "object_type", "object_id"),
         Index("ix_audit_events_action_id_at", "action_id", "at"),
         Index("ix_audit_events_force_id_at", "force_id", "at"),
-        # max(id) per force: the plan's version, which keys what pages keep (services.page_cache).
-        Index("ix_audit_events_force_id_id", "force_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from improvement_tracker.extensions import db
@@ -23,6 +23,9 @@ class Force(db.Model):
     country: Mapped[str] = mapped_column(String(16))
     cohort: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped in the same transaction as every change to the force's plan (services.plan_version):
+    # what a page worked out from the plan is kept under it until it moves.
+    plan_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Force {self.code}>"
@@ -39,3 +42,13 @@ class Pillar(db.Model):
 
     def __repr__(self) -> str:
         return f"<Pillar {self.code}>"
+
+
+class NationalVersion(db.Model):
+    """One row: the version of every plan at once, bumped with any force's plan version."""
+
+    __tablename__ = "national_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -1,4 +1,9 @@
-"""Audit events: one per write, with each changed field's old and new value."""
+"""Audit events: one per write, with each changed field's old and new value.
+
+Recording an event also marks its force's plan as changed (services.plan_version), so the
+version every kept page is keyed by moves with every write a page can show. An event with no
+force (a pillar renamed, an account without a force) marks every force's plan.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import AuditEvent, User
+from improvement_tracker.services import plan_version
+
+# Events no page shows: a sign-in (every user, every day) must not make every page the force's
+# other users are reading be worked out again.
+UNSHOWN_EVENTS = frozenset({"user.signed_in", "user.notifications_changed"})
 
 
 class ServiceError(ValueError):
@@ -64,4 +74,6 @@ def record(
         changes=changes or {},
     )
     session.add(entry)
+    if event not in UNSHOWN_EVENTS:
+        plan_version.changed(session, force_id)
     return entry
