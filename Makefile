@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links in emails must open where the app is served: BASE_URL follows PORT unless it is set already.
+BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
@@ -44,12 +46,13 @@ setup-test: $(VENV)/.installed-test assets
 db: setup
 	$(FLASK) db upgrade
 
-# The scheduler (reminders, outbox) runs beside the development server and stops with it.
+# The scheduler (reminders, outbox) runs beside the development server and stops with it; both are
+# given the same BASE_URL, so the links in the emails the scheduler sends open on this server.
 run: db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop). Emails go to instance/outbox/ unless SMTP_HOST is set."
-	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	BASE_URL='$(BASE_URL)' $(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	BASE_URL='$(BASE_URL)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Static checks first (ruff; bandit over the app; pip-audit over the installed packages, which fails
 # on a known vulnerability and lists what PyPI could not be asked about: AUDIT_REQUIRED=1 fails on that

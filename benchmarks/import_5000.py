@@ -14,7 +14,6 @@ pass/fail test.
 
 from __future__ import annotations
 
-import io
 import os
 import resource
 import secrets
@@ -27,42 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-FINDINGS, ACTIONS_PER_FINDING, MILESTONES = 250, 5, 3499
+from benchmarks.plan_workbook import plan_workbook  # noqa: E402 - once the repository is on sys.path
+
+FINDINGS, MILESTONES = 250, 3499  # and five actions for each finding
 
 
 def build_file(owner_emails: list[str]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    dives = book.create_sheet("Deep dives")
-    dives.append(["Title", "Period", "Lead", "Summary"])
-    dives.append(["Benchmark deep dive", "2022", "Academic team", "A large plan"])
-    findings = book.create_sheet("Findings")
-    findings.append(["Reference", "Deep dive", "Pillar", "Type", "Title", "Detail", "Priority"])
-    actions = book.create_sheet("Actions")
-    actions.append(["Reference", "Finding", "Pillar", "Title", "Description", "Success measure", "Owner email",
-                    "Owner name", "Priority", "Status", "Status reason", "Start date", "Due date", "Completed date"])
-    milestones = book.create_sheet("Milestones")
-    milestones.append(["Action reference", "Milestone", "Due date", "Completed date"])
     start = date(2026, 4, 1)
-    action_refs = []
-    for f in range(FINDINGS):
-        pillar = f"P{f % 6 + 1}"
-        ref = f"BM-{pillar}-{f:03d}"
-        findings.append([ref, "Benchmark deep dive", pillar, "Cause of concern", f"Finding number {f}",
-                         "Detail " * 20, "High"])
-        for a in range(ACTIONS_PER_FINDING):
-            action_ref = f"{ref}-{chr(65 + a)}"
-            action_refs.append(action_ref)
-            actions.append([action_ref, ref, None, f"Action {action_ref}", "What will be done " * 10,
-                            "What done looks like", owner_emails[(f + a) % len(owner_emails)], None, "Medium",
-                            "In progress", None, start, (start + timedelta(days=30 * (a + 1))).strftime("%d/%m/%Y"),
-                            None])
-    for m in range(MILESTONES):
-        milestones.append([action_refs[m % len(action_refs)], f"Milestone {m}", start + timedelta(days=m % 300), None])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return plan_workbook(owner_emails, deep_dive="Benchmark deep dive", period="2022", prefix="BM", findings=FINDINGS,
+                         milestones=MILESTONES, start=start, finding_title="Finding number {}",
+                         # The due dates as dd/mm/yyyy text, the start dates as dates: the import reads both.
+                         due=lambda a: (start + timedelta(days=30 * (a + 1))).strftime("%d/%m/%Y"))
 
 
 def resident_mib() -> float | None:

@@ -20,10 +20,12 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from improvement_tracker import imports_cli
+from improvement_tracker.demo import pathfinders
+from improvement_tracker.demo.accounts import DemoAccount
 from improvement_tracker.extensions import db
 from improvement_tracker.models.users import FORCE_ROLES, ROLES
 from improvement_tracker.security import ROLE_LABELS
-from improvement_tracker.services import demo, users
+from improvement_tracker.services import users
 from improvement_tracker.services.audit import ServiceError
 
 
@@ -38,7 +40,7 @@ def _read_password(from_stdin: bool) -> str:
     raise click.ClickException("Give the password on standard input with --password-stdin")
 
 
-def _sign_in_table(accounts: list[demo.DemoAccount], password: str) -> str:
+def _sign_in_table(accounts: list[DemoAccount], password: str) -> str:
     rows = [("Role", "Force", "Email")]
     rows += [(ROLE_LABELS.get(a.role, a.role), a.force_code or "-", a.email) for a in accounts]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
@@ -91,7 +93,7 @@ def register(app: Flask) -> None:
                 "seed-demo is refused in production: the demo accounts share a published password"
             )
         try:
-            result = demo.seed(db.session)
+            result = pathfinders.seed(db.session)
             db.session.commit()
         except (ServiceError, ValueError) as error:
             db.session.rollback()
@@ -133,39 +135,46 @@ def _day_option(value: str | None, option: str) -> date | None:
 
 
 def register_reminders(app: Flask) -> None:
-    """Reminders, the outbox and the scheduler process."""
-    from improvement_tracker import scheduler
-    from improvement_tracker.services import clock, reminders, settings
+    """Reminders, the outbox and the scheduler process (each a caller of improvement_tracker.jobs)."""
+    from improvement_tracker import jobs, scheduler
+    from improvement_tracker.jobs import reminders as reminders_job
+    from improvement_tracker.jobs import timetable
+    from improvement_tracker.services import clock
 
     reminders_group = AppGroup("reminders", help="Reminder emails.")
 
+    def items(n: int) -> str:
+        return f"{n} item{'s' if n != 1 else ''}"
+
     @reminders_group.command("run")
-    @click.option("--today", "day", metavar="YYYY-MM-DD", help="Run as if it were this day (Europe/London).")
+    @click.option("--today", "day", metavar="YYYY-MM-DD",
+                  help="Run as if it were this day (Europe/London); not then recorded as the 07:00 job's run.")
     @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
     def run_reminders(day: str | None, dry_run: bool) -> None:
-        """Work out every reminder due today, claim each once, and send one digest per person."""
+        """The 07:00 job: every reminder due today and, on the week's first working day, the weekly
+        summaries; each item claimed once, one digest per person."""
         today = _day_option(day, "--today") or clock.today()
         if dry_run:
-            items = []
-            if reminders.is_working_day(today):  # a real run sends nothing on other days
-                config = settings.load(db.session)
-                items = reminders.pending_preview(db.session, reminders.collect(db.session, today, config))
-            by_person: dict[str, list] = {}
-            for item in items:
-                by_person.setdefault(item.recipient.email, []).append(item)
-            for email, mine in sorted(by_person.items()):
-                click.echo(f"{email}: {len(mine)} item(s)")
-                for item in mine:
-                    click.echo(f"  {reminders.KIND_LABELS[item.kind]}: {item.action.reference} – {item.label}")
-            click.echo(f"Dry run for {today}: would send {len(by_person)} emails to {len(by_person)} recipients "
-                       f"({len(items)} items). Nothing was sent or recorded.")
+            # The same plan the real run queues, less what is already claimed; rolled back, so
+            # nothing is written whatever happens.
+            planned = reminders_job.preview(jobs.read_only(db.session), today)
+            if not planned.working_day:
+                click.echo(f"{today} is not a working day in England and Wales: no reminders are sent.")
+                return
+            for email in planned.emails:
+                click.echo(f"{email.recipient_email}: {email.subject} ({items(len(email.claims))})")
+                for claim in email.claims:
+                    click.echo(f"  {claim.line}")
+            click.echo(f"Dry run for {today}: would send {len(planned.emails)} emails to {planned.recipients} "
+                       f"recipients ({items(planned.items)}). Nothing was sent or recorded.")
             return
-        report = scheduler.daily_reminders(app, today)
+        # Today's run is the 07:00 job's, done by hand (recorded: it counts for /healthz/scheduler).
+        report = scheduler.daily_reminders(app, today, trigger="command" if today == clock.today() else None)
         if not report.working_day:
             click.echo(f"{today} is not a working day in England and Wales: no reminders are sent.")
             return
         click.echo(f"Reminders for {today}: {len(report.notifications)} emails to {report.recipients} recipients "
-                   f"({len(report.items)} items due, already-sent ones skipped).")
+                   f"({items(report.items_queued)}; {len(report.items) - report.items_queued} sent before).")
 
     outbox_group = AppGroup("outbox", help="The email outbox.")
 
@@ -173,15 +182,16 @@ def register_reminders(app: Flask) -> None:
     def send_outbox() -> None:
         """Deliver pending emails now."""
         report = scheduler.send_outbox(app)
-        click.echo(f"Outbox: {len(report.sent)} sent, {len(report.retrying)} to retry, {len(report.failed)} failed.")
+        click.echo(f"Outbox: {len(report.sent)} sent, {len(report.retrying)} to retry, "
+                   f"{len(report.failed) + report.interrupted} failed.")
 
     scheduler_group = AppGroup("scheduler", help="The one scheduler process.")
 
-    @scheduler_group.command("run")
+    @scheduler_group.command("run", help=f"Run the jobs ({timetable.summary()}; Europe/London). "
+                                         "Run exactly one scheduler.")
     def run_scheduler() -> None:
-        """Run the jobs (outbox every 2 minutes, reminders 07:00, weekly summaries 07:30). Run one only."""
         click.echo("Scheduler running (Europe/London). Ctrl+C to stop.")
-        scheduler.build(app).start()
+        scheduler.run(app)
 
     for group in (reminders_group, outbox_group, scheduler_group):
         app.cli.add_command(group)
@@ -189,6 +199,7 @@ def register_reminders(app: Flask) -> None:
 
 def register_snapshots(app: Flask) -> None:
     """Daily progress snapshots for the trend charts."""
+    from improvement_tracker import scheduler
     from improvement_tracker.services import clock, snapshots
 
     group = AppGroup("snapshots", help="Daily progress snapshots.")
@@ -211,8 +222,12 @@ def register_snapshots(app: Flask) -> None:
             rebuilt = [r for r in reports if not r.skipped]
             click.echo(f"Rebuilt {len(rebuilt)} past days from history ({len(reports) - len(rebuilt)} kept as "
                        "recorded).")
-        report = (snapshots.build_live(db.session, target) if target == today
-                  else snapshots.build_from_history(db.session, target))
+        if target == today:
+            # Today's is the 06:00 job's work: run it as that job, so the run is recorded.
+            counts = scheduler.daily_snapshot(app, trigger="command")
+            click.echo(f"Snapshot for {target}: {counts['snapshot_rows']} rows (forces × pillars).")
+            return
+        report = snapshots.build_from_history(db.session, target)
         db.session.commit()
         if report.skipped:
             click.echo(f"{target} was recorded on the day: kept as it is.")
@@ -224,7 +239,8 @@ def register_snapshots(app: Flask) -> None:
 
 def register_generator(app: Flask) -> None:
     """National-scale generated data for benchmarks."""
-    from improvement_tracker.services import clock, national_data
+    from improvement_tracker.demo import national
+    from improvement_tracker.services import clock
     from improvement_tracker.services.storage import get_storage
 
     group = AppGroup("demo", help="Generated data for load tests and benchmarks.")
@@ -245,10 +261,10 @@ def register_generator(app: Flask) -> None:
             raise click.ClickException(
                 "demo generate is refused in production: the generated accounts share a published password")
         try:
-            result = national_data.generate(
+            result = national.generate(
                 db.session, forces=forces, actions_per_force=actions_per_force, seed=seed, today=clock.today(),
                 storage=get_storage(), max_upload=app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
-                snapshot_days=snapshot_days, reminder_days=reminder_days,
+                commit=db.session.commit, snapshot_days=snapshot_days, reminder_days=reminder_days,
                 progress=lambda message: click.echo(message, err=True))
         except ValueError as error:
             db.session.rollback()

@@ -13,10 +13,11 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup, escape
 
-from improvement_tracker.services.dashboards import Table
-from improvement_tracker.templating import govuk_date
+from improvement_tracker.formatting import NO_FIGURE as NO_FIGURE_TEXT
+from improvement_tracker.formatting import govuk_date
+from improvement_tracker.services.tables import Table
 
-NO_FIGURE = '<span class="govuk-visually-hidden">No figure</span>–'
+NO_FIGURE = f'<span class="govuk-visually-hidden">No figure</span>{NO_FIGURE_TEXT}'
 
 
 def _cell(value: Any) -> str:
@@ -30,14 +31,8 @@ def _cell(value: Any) -> str:
 
 
 def table_html(table: Table, caption_class: str = "govuk-table__caption--s") -> Markup:
-    """The table (headers, rows, links) inside its scrolling wrapper; the caller handles 'no rows'.
-
-    Kept on the table: the national dashboard's tables live as long as its cached figures.
-    """
-    key = f"html:{caption_class}"
-    if key not in table.rendered:
-        table.rendered[key] = _render(table, caption_class)
-    return table.rendered[key]
+    """The table (headers, rows, links) inside its scrolling wrapper; the caller handles 'no rows'."""
+    return _render(table, caption_class)
 
 
 def _render(table: Table, caption_class: str) -> Markup:

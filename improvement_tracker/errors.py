@@ -35,6 +35,12 @@ def register(app: Flask) -> None:
                       "This can happen if the page was open for a long time or you signed out in another "
                       "tab. Go back, refresh the page and try again. Nothing was saved.")
 
+    @app.errorhandler(PermissionError)
+    def refused(error: PermissionError):
+        # A service refusing who the user is (improvement_tracker.security): the 403 page, not a 500.
+        db.session.rollback()
+        return render(403)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500

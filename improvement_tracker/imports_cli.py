@@ -19,7 +19,7 @@ from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Force, User
 from improvement_tracker.services import imports
-from improvement_tracker.services.import_reader import MAX_FILE_BYTES, MAX_FILE_LABEL
+from improvement_tracker.services.imports.workbook import MAX_FILE_BYTES, MAX_FILE_LABEL
 
 
 def _actor(email: str | None, force: Force) -> User | None:

@@ -2,98 +2,152 @@
 
 Web workers never start it (under gunicorn every worker would run every job). Every job is
 safe to run twice or in two processes at once: work is claimed in the database first.
+
+Each function here is a job's caller (as are the commands in cli.py): in an app context of its
+own, it hands the job (improvement_tracker.jobs) a transaction factory over that context's
+session and records the run — start, end, outcome and counts — for the admin page and
+/healthz/scheduler. When each job runs is in jobs.timetable, and nowhere else.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
+from improvement_tracker import jobs
 from improvement_tracker.extensions import db
-from improvement_tracker.services import clock, outbox, reminders, settings
+from improvement_tracker.jobs import daily, runs, timetable
+from improvement_tracker.jobs import outbox as outbox_job
+from improvement_tracker.jobs import reminders as reminders_job
+from improvement_tracker.models._types import utcnow
+from improvement_tracker.services import clock, reminders
 from improvement_tracker.services.mail import sender_from_config
 
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
 log = logging.getLogger(__name__)
-# Each job runs in its own app context; Flask-SQLAlchemy removes the session when it ends.
 
 
-def send_outbox(app: Flask) -> outbox.SendReport:
+def _deliver(app: Flask, transaction: jobs.Transaction) -> outbox_job.DeliveryReport:
+    report = outbox_job.deliver(
+        transaction, sender_from_config(app.config), base_url=app.config["BASE_URL"],
+        mail_from=app.config["MAIL_FROM"], max_attempts=app.config["MAIL_MAX_ATTEMPTS"])
+    if report.sent or report.retrying or report.failed or report.interrupted:
+        log.info("outbox: %d sent, %d retrying, %d failed, %d interrupted", len(report.sent),
+                 len(report.retrying), len(report.failed), report.interrupted)
+    return report
+
+
+def send_outbox(app: Flask) -> outbox_job.DeliveryReport:
+    """Deliver what is waiting now (`flask outbox send`; the scheduled jobs deliver too)."""
     with app.app_context():
-        return outbox.send_pending(
-            db.session, sender_from_config(app.config), base_url=app.config["BASE_URL"],
-            mail_from=app.config["MAIL_FROM"], max_attempts=app.config["MAIL_MAX_ATTEMPTS"])
+        return _deliver(app, jobs.transactions(db.session))
 
 
-def assignments_and_outbox(app: Flask) -> None:
+def assignments_and_outbox(app: Flask, *, trigger: str | None = "schedule") -> None:
     """Every few minutes: tell new owners, then deliver what is waiting."""
     with app.app_context():
-        reminders.run_assignments(db.session, clock.today())
-    report = send_outbox(app)
-    if report.sent or report.failed:
-        log.info("outbox: %d sent, %d retrying, %d failed", len(report.sent), len(report.retrying),
-                 len(report.failed))
+        transaction = jobs.transactions(db.session)
+
+        def work() -> tuple[reminders.RunReport, outbox_job.DeliveryReport]:
+            return reminders_job.assignments(transaction, clock.today()), _deliver(app, transaction)
+
+        runs.record(transaction, "outbox", work,
+                    lambda done: {"assignments_queued": len(done[0].notifications), **done[1].counts()},
+                    trigger=trigger)
 
 
-def daily_reminders(app: Flask, today: date | None = None) -> reminders.RunReport:
+def daily_reminders(app: Flask, today: date | None = None, *, trigger: str | None = "schedule") -> reminders.RunReport:
+    """07:00: every reminder due today and, on the week's first working day, the weekly
+    summaries; then deliver them."""
     with app.app_context():
-        report = reminders.run_daily(db.session, today or clock.today(), settings.load(db.session))
-    send_outbox(app)
+        transaction = jobs.transactions(db.session)
+
+        def work() -> tuple[reminders.RunReport, outbox_job.DeliveryReport]:
+            return reminders_job.daily(transaction, today or clock.today()), _deliver(app, transaction)
+
+        report, _ = runs.record(transaction, "daily_reminders", work,
+                                lambda done: {**reminders_job.counts(done[0]), **done[1].counts()}, trigger=trigger)
     log.info("reminders for %s: %d emails to %d recipients", report.day, len(report.notifications),
              report.recipients)
     return report
 
 
-def weekly_summaries(app: Flask) -> None:
+def daily_snapshot(app: Flask, *, trigger: str | None = "schedule") -> jobs.Counts:
     with app.app_context():
-        reminders.queue_weekly_summaries(db.session, clock.today())
-    send_outbox(app)
+        transaction = jobs.transactions(db.session)
+        return runs.record(transaction, "daily_snapshot", lambda: daily.snapshot(transaction, clock.today()),
+                           dict, trigger=trigger)
 
 
-def daily_snapshot(app: Flask) -> None:
-    from improvement_tracker.services import snapshots
-
-    with app.app_context():
-        snapshots.build_live(db.session, clock.today())
-        db.session.commit()
-
-
-def dashboard_cache(app: Flask, today: date | None = None) -> None:
+def dashboard_cache(app: Flask, today: date | None = None, *, trigger: str | None = "schedule") -> None:
     """Precompute the heavy national dashboard figures (after the day's snapshots)."""
-    from improvement_tracker.services import dashboards
-
     with app.app_context():
-        dashboards.refresh_national_cache(db.session, today or clock.today())
-        db.session.commit()
+        transaction = jobs.transactions(db.session)
+        runs.record(transaction, "dashboard_cache",
+                    lambda: daily.national_figures(transaction, today or clock.today()), dict, trigger=trigger)
 
 
-def housekeeping(app: Flask) -> None:
-    """Nightly: forget sign-in attempts nobody needs any more (the table would only grow)."""
-    from improvement_tracker.services import users
-
+def housekeeping(app: Flask, *, trigger: str | None = "schedule") -> None:
+    """Nightly: forget sign-in attempts and job runs nobody needs any more (the tables would only grow)."""
     with app.app_context():
-        removed = users.prune_login_attempts(db.session)
-        db.session.commit()
-    log.info("housekeeping: %d old sign-in attempts removed", removed)
+        transaction = jobs.transactions(db.session)
+        counts = runs.record(transaction, "housekeeping", lambda: daily.housekeeping(transaction, utcnow()),
+                             dict, trigger=trigger)
+    log.info("housekeeping: %s", counts)
 
 
-def build(app: Flask):
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger
+JOB_FUNCTIONS: dict[str, Callable[[Flask], object]] = {
+    "outbox": assignments_and_outbox,
+    "housekeeping": housekeeping,
+    "daily_snapshot": daily_snapshot,
+    "dashboard_cache": dashboard_cache,
+    "daily_reminders": daily_reminders,
+}
 
-    scheduler = BlockingScheduler(timezone="Europe/London",
+
+def missed(session: Session, now: datetime) -> list[str]:
+    """The daily jobs whose time today (London) came and went with no run: the scheduler was down.
+
+    Each is safe to run late — reminders catch up without repeating, a snapshot or the figures
+    are of today — so a scheduler restarted at 07:05 still sends the day's reminders. A time on
+    an earlier day is left to the next one (reminders at 2 a.m. would help nobody).
+    """
+    newest = runs.latest(session)
+    late = []
+    for job in timetable.TIMETABLE:
+        if isinstance(job.schedule, timetable.Daily):
+            due = job.schedule.last_at_or_before(now)
+            last = newest.get(job.name)
+            if clock.london_date(due) == clock.london_date(now) and (last is None or last.started_at < due):
+                late.append(job.name)
+    return late
+
+
+def build(app: Flask, catch_up: Sequence[str] = ()) -> BlockingScheduler:
+    """The scheduler with every job of the timetable; those named in ``catch_up`` run at once first."""
+    from apscheduler.schedulers.blocking import BlockingScheduler  # only the scheduler process needs it
+
+    scheduler = BlockingScheduler(timezone=clock.LONDON,
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
-    scheduler.add_job(assignments_and_outbox, "interval", minutes=2, args=[app], id="outbox")
-    scheduler.add_job(daily_snapshot, CronTrigger(hour=6, minute=0, timezone="Europe/London"), args=[app],
-                      id="daily_snapshot")
-    scheduler.add_job(dashboard_cache, CronTrigger(hour=6, minute=15, timezone="Europe/London"), args=[app],
-                      id="dashboard_cache")
-    scheduler.add_job(daily_reminders, CronTrigger(hour=7, minute=0, timezone="Europe/London"), args=[app],
-                      id="daily_reminders")
-    # Daily on weekdays at 07:30; the service sends only on the week's first working day, once.
-    scheduler.add_job(weekly_summaries, CronTrigger(day_of_week="mon-fri", hour=7, minute=30,
-                                                    timezone="Europe/London"), args=[app], id="weekly_summaries")
-    scheduler.add_job(housekeeping, CronTrigger(hour=3, minute=30, timezone="Europe/London"), args=[app],
-                      id="housekeeping")
+    for job in timetable.TIMETABLE:
+        extra = {"next_run_time": datetime.now(clock.LONDON)} if job.name in catch_up else {}
+        scheduler.add_job(JOB_FUNCTIONS[job.name], job.schedule.trigger(), args=[app], id=job.name,
+                          name=job.title, **extra)
     return scheduler
+
+
+def run(app: Flask) -> None:
+    """Record the start, then run the jobs until stopped (catching up the daily jobs missed)."""
+    with app.app_context(), jobs.transactions(db.session)() as session:
+        runs.scheduler_started(session)
+        catch_up = missed(session, utcnow())
+    if catch_up:
+        log.info("catching up: %s", ", ".join(catch_up))
+    build(app, catch_up).start()

@@ -14,13 +14,15 @@ change something the user can already see is a separate yes/no (a 403 when refus
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, DeepDive, Evidence, Finding, Force, Milestone, User
+from improvement_tracker.models.plans import CLOSED_STATUSES
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -91,30 +93,21 @@ def force_or_404(session: Session, user: User, code: str) -> Force:
     return force
 
 
-def deep_dive_or_404(session: Session, user: User, force: Force, deep_dive_id: int) -> DeepDive:
-    deep_dive = session.scalar(
-        select(DeepDive).where(
-            DeepDive.id == deep_dive_id,
-            DeepDive.force_id == force.id,
-            plan_condition(user, DeepDive.force_id),
-        )
-    )
-    if deep_dive is None:
+def _plan_part_or_404(session: Session, user: User, model: type[DeepDive] | type[Finding], force: Force,
+                      object_id: int):
+    found = session.scalar(select(model).where(model.id == object_id, model.force_id == force.id,
+                                               plan_condition(user, model.force_id)))
+    if found is None:
         abort(404)
-    return deep_dive
+    return found
+
+
+def deep_dive_or_404(session: Session, user: User, force: Force, deep_dive_id: int) -> DeepDive:
+    return _plan_part_or_404(session, user, DeepDive, force, deep_dive_id)
 
 
 def finding_or_404(session: Session, user: User, force: Force, finding_id: int) -> Finding:
-    finding = session.scalar(
-        select(Finding).where(
-            Finding.id == finding_id,
-            Finding.force_id == force.id,
-            plan_condition(user, Finding.force_id),
-        )
-    )
-    if finding is None:
-        abort(404)
-    return finding
+    return _plan_part_or_404(session, user, Finding, force, finding_id)
 
 
 def action_or_404(session: Session, user: User, action_id: int) -> Action:
@@ -124,7 +117,8 @@ def action_or_404(session: Session, user: User, action_id: int) -> Action:
     return action
 
 
-def milestone_or_404(session: Session, user: User, action: Action, milestone_id: int) -> Milestone:
+def milestone_or_404(session: Session, action: Action, milestone_id: int) -> Milestone:
+    """A milestone of an action the caller has already found in the user's scope."""
     milestone = session.scalar(
         select(Milestone).where(Milestone.id == milestone_id, Milestone.action_id == action.id)
     )
@@ -153,33 +147,105 @@ def can_manage_plan(user: User, force_id: int) -> bool:
     return user.role == PROGRAMME_MANAGER and user.force_id == force_id
 
 
-def can_work_on_action(user: User, action: Action) -> bool:
+def manages_force(user: User, force: Force) -> bool:
+    return can_manage_plan(user, force.id)
+
+
+def manages_action(user: User, action: Any) -> bool:
+    return can_manage_plan(user, action.force_id)
+
+
+def can_work_on_action(user: User, action: Any) -> bool:
     """Record progress, tick milestones, move the action along, as its owner would."""
     if can_manage_plan(user, action.force_id):
         return True
     return user.role == ACTION_OWNER and action.owner_id == user.id and user.force_id == action.force_id
 
 
-def can_sign_off(user: User, action: Action) -> bool:
-    """Four-eyes: a plan manager who is not the action's owner."""
-    return can_manage_plan(user, action.force_id) and action.owner_id != user.id
-
-
-def can_review_evidence(user: User, evidence: Evidence) -> bool:
-    """Accept or reject: the force's programme manager (the service refuses their own uploads)."""
-    return can_manage_plan(user, evidence.force_id)
-
-
-def can_withdraw_evidence(user: User, evidence: Evidence) -> bool:
-    """The person who uploaded it, while they still work on the action, or a plan manager."""
-    if can_manage_plan(user, evidence.force_id):
-        return True
-    return evidence.uploaded_by_id == user.id and can_work_on_action(user, evidence.action)
-
-
 def can_purge_evidence(user: User) -> bool:
     """Delete the stored bytes of withdrawn evidence: administrators only."""
     return user.role == ADMIN
+
+
+# --- refusals: whether a user may do something now, and if not, why ---------------------------
+#
+# The page shows a button exactly when the refusal is None, and the service refuses with the same
+# words, so the two cannot disagree. A refusal that is ``forbidden`` is about who the user is
+# (a 403); any other is about the state of things (a message the user can act on).
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    forbidden: bool = False
+
+
+FORBIDDEN = Refusal("You do not have permission to do this", forbidden=True)
+
+# Who makes each status change (services.status).
+WORKER, MANAGER, SIGNER = "worker", "manager", "signer"
+
+
+def _finished(action: Any) -> bool:
+    return action.status in CLOSED_STATUSES
+
+
+def transition_refusal(user: User, action: Any, who: str) -> Refusal | None:
+    """Whether the user may make a status change made by ``who`` (the worker, a manager, the signer)."""
+    if who == WORKER:
+        return None if can_work_on_action(user, action) else FORBIDDEN
+    if not can_manage_plan(user, action.force_id):
+        return FORBIDDEN
+    if who == SIGNER and action.owner_id == user.id:
+        # Four-eyes: whoever owns the work does not sign it off.
+        return Refusal("You own this action, so another programme manager must sign it off")
+    return None
+
+
+def review_refusal(user: User, evidence: Any, action: Any) -> Refusal | None:
+    """Accept or reject: the force's programme manager, never on their own upload, on an open action."""
+    if not can_manage_plan(user, evidence.force_id):
+        return FORBIDDEN
+    if evidence.withdrawn_at is not None:
+        return Refusal("This evidence has been withdrawn, so it cannot be reviewed")
+    if evidence.uploaded_by_id == user.id:
+        return Refusal("You uploaded this evidence, so someone else must review it")
+    if _finished(action):
+        return Refusal("This action is finished: reopen it before changing the review of its evidence")
+    return None
+
+
+def withdraw_refusal(user: User, evidence: Any, action: Any) -> Refusal | None:
+    """The person who uploaded it, while they still work on the action, or a plan manager."""
+    manager = can_manage_plan(user, evidence.force_id)
+    if not manager and not (evidence.uploaded_by_id == user.id and can_work_on_action(user, action)):
+        return FORBIDDEN
+    if evidence.withdrawn_at is not None:
+        return Refusal("This evidence has already been withdrawn")
+    if _finished(action) and not manager:
+        return Refusal("This action is finished: ask your programme manager to withdraw the evidence")
+    return None
+
+
+def purge_refusal(user: User, evidence: Any) -> Refusal | None:
+    """Delete the stored bytes of withdrawn evidence: administrators only."""
+    if not can_purge_evidence(user):
+        return FORBIDDEN
+    if evidence.purged_at is not None:
+        return Refusal("This file has already been deleted")
+    if evidence.withdrawn_at is None:
+        return Refusal("Withdraw this evidence before deleting its file")
+    return None
+
+
+def may_download_evidence(user: User, evidence: Any) -> bool:
+    """Live evidence, for anyone who can see it; withdrawn evidence, for administrators until purged."""
+    if evidence.purged_at is not None:
+        return False
+    return evidence.withdrawn_at is None or can_purge_evidence(user)
+
+
+def may_upload_evidence(user: User, action: Any) -> bool:
+    return can_work_on_action(user, action) and not _finished(action)
 
 
 def can_administer(user: User) -> bool:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from improvement_tracker.csp import csp_nonce
+from improvement_tracker.data_tables import table_html
+from improvement_tracker.formatting import file_size, govuk_date, govuk_datetime, percent_text
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
+from improvement_tracker.services.evidence import REVIEW_LABELS, REVIEW_TAG_CLASSES
+from improvement_tracker.services.plan_rules import DUE_SOON_DAYS, RAG_LABELS, is_closed
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
-from improvement_tracker.services.rag import RAG_LABELS
+from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 
 STATUS_TAG_CLASSES = {
@@ -27,20 +32,6 @@ EMAIL_STATUS_LABELS = {"pending": "Waiting", "sending": "Sending", "sent": "Sent
 RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 
 
-def govuk_date(value: date | None, empty: str = "Not set") -> str:
-    if value is None:
-        return empty
-    return f"{value.day} {value:%B %Y}"
-
-
-def govuk_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = clock.to_london(value)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
-
-
 def error_list(form: FlaskForm) -> list[dict[str, str]]:
     """The error summary's items: first any message about no one field (views._helpers.show_error),
     linking to its place on the page if it has one; then each field's, linking to its first box."""
@@ -51,12 +42,6 @@ def error_list(form: FlaskForm) -> list[dict[str, str]]:
             target = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
             items.append({"text": field.errors[0], "href": f"#{target}"})
     return items
-
-
-def csp_nonce() -> str:
-    from improvement_tracker import csp_nonce as make
-
-    return make()
 
 
 def paragraph(text: str | None, empty: str = "") -> Markup:
@@ -93,10 +78,12 @@ def register(app: Flask) -> None:
     app.add_template_filter(govuk_datetime, "govuk_datetime")
     app.add_template_filter(paragraph, "paragraph")
     app.add_template_filter(history_value, "history_value")
+    app.add_template_filter(file_size, "file_size")
+    app.add_template_filter(percent_text, "percent")
 
+    # `{% if action.status is closed %}`: the plan's rule, not a list of statuses in a template.
+    app.jinja_env.tests["closed"] = is_closed
     app.add_template_global(error_list, "error_list")
-    from improvement_tracker.data_tables import table_html  # it formats dates with govuk_date, above
-
     app.add_template_global(table_html, "table_html")
     # Globals, not context variables, so imported macros can read them too.
     app.jinja_env.globals.update(
@@ -108,6 +95,11 @@ def register(app: Flask) -> None:
         PRIORITY_LABELS=PRIORITY_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         EMAIL_STATUS_LABELS=EMAIL_STATUS_LABELS,
+        REVIEW_LABELS=REVIEW_LABELS,
+        REVIEW_TAG_CLASSES=REVIEW_TAG_CLASSES,
+        COHORT_LABELS=COHORT_LABELS,
+        COUNTRY_LABELS=COUNTRY_LABELS,
+        DUE_SOON_DAYS=DUE_SOON_DAYS,
     )
 
     @app.context_processor

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from improvement_tracker import create_app
 from improvement_tracker.config import normalise_database_url
 from improvement_tracker.extensions import db
-from improvement_tracker.services import page_cache, plan_version
+from improvement_tracker.services import kept, plan_version
 from improvement_tracker.services.reference_data import ensure_reference_data
 from tests import factories
 
@@ -74,8 +74,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         upgrade()
         db.session.remove()
-    # Every write to a plan table must bump its force's plan version, or the test fails.
+    # Every write to a plan table must bump its force's plan version, or the test fails; and nothing
+    # a page keeps may be changed after it is kept.
     plan_version.install_guard()
+    kept.kept.check_unchanged = True
     yield app
     plan_version.remove_guard()
 
@@ -94,8 +96,8 @@ def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
-    # What pages keep is keyed by audit ids, which start again in an emptied database.
-    page_cache.clear()
+    # What pages keep is keyed by plan versions, which start again in an emptied database.
+    kept.clear()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -9,11 +9,21 @@ from sqlalchemy import select
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, DeepDive, Finding, Force, Milestone, Pillar, User
-from improvement_tracker.services import plans
+from improvement_tracker.services import clock, plan_version, plans
 from improvement_tracker.services.users import hash_password
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast
+
+
+def changed(*objects) -> None:
+    """A test that sets plan rows directly (to arrange a state no service would make quickly) marks
+    their forces' plans as changed, as every service does: what pages keep is worked out again."""
+    for obj in objects:
+        force_id = getattr(obj, "force_id", None)
+        if force_id is None and getattr(obj, "action", None) is not None:
+            force_id = obj.action.force_id
+        plan_version.changed(db.session, force_id)
 
 
 def force(code: str = "avon-and-somerset") -> Force:
@@ -100,7 +110,8 @@ def create_action(
         action.status = status
         action.status_reason = status_reason or ("Reason" if status in ("blocked", "closed_not_needed") else None)
         if status == "complete":
-            action.completed_date = date.today()
+            action.completed_date = clock.today()
+        changed(action)
     db.session.commit()
     return action
 
@@ -109,8 +120,9 @@ def create_milestone(action: Action, title: str = "Course designed", due: date |
                      done: bool = False) -> Milestone:
     position = len(action.milestones) + 1
     milestone = Milestone(action_id=action.id, title=title, due_date=due, position=position,
-                          completed_date=date.today() - timedelta(days=1) if done else None)
+                          completed_date=clock.today() - timedelta(days=1) if done else None)
     db.session.add(milestone)
+    changed(action)
     db.session.commit()
     return milestone
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
-from improvement_tracker.services import import_template
-from improvement_tracker.services.imports import SHEETS_BY_KIND
+from improvement_tracker.services.imports import template as import_template
+from improvement_tracker.services.imports.columns import SHEETS_BY_KIND
 
 PILLARS = [("P1", "Suspect-focused investigations"), ("P2", "Identifying and disrupting repeat suspects"),
            ("P3", "Procedural justice and victim engagement"), ("P4", "Officer learning, development and wellbeing"),

@@ -1,8 +1,11 @@
-"""The command-line contract: `flask --app wsgi users create ...` and `flask --app wsgi seed-demo`."""
+"""The command-line contract: `flask --app wsgi users create ...`, `flask --app wsgi seed-demo` and
+`flask --app wsgi reminders run`."""
 
 from __future__ import annotations
 
 import contextvars
+import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -179,3 +182,61 @@ def test_seed_demo_is_refused_with_real_production_settings(app, tmp_path):
     })
     assert production_app.config["PRODUCTION"] is True
     _refused(app, production_app)
+
+
+# --- reminders run ------------------------------------------------------------------------
+
+DRY_RUN_TOTAL = re.compile(r"would send (\d+) emails to (\d+) recipients \((\d+) items?\)")
+DRY_RUN_EMAIL = re.compile(r"^(\S+@\S+): (.+) \((\d+) items?\)$", re.MULTILINE)
+
+
+def test_the_dry_run_lists_exactly_what_the_real_run_sends(app, smtp_server, tmp_path, database_url):
+    """Monday 1 March 2027: a digest with two kinds of item, an escalation, and both weekly summaries."""
+    from improvement_tracker.models import Notification, ReminderClaim
+
+    handler, port = smtp_server
+    mail_app = make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    owner = factories.create_user("action_owner", email="olive@example.police.uk")
+    factories.create_user("programme_manager", email="pat@example.police.uk")
+    factories.create_user("oversight", None, email="ollie@example.gov.uk")
+    factories.create_action(owner, reference="SOON", due=date(2027, 3, 8))
+    factories.create_action(owner, reference="LATE", due=date(2027, 2, 1))
+
+    dry = invoke(mail_app, ["reminders", "run", "--today", "2027-03-01", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    emails, recipients, items = map(int, DRY_RUN_TOTAL.search(dry.stdout).groups())
+    assert (emails, recipients, items) == (4, 3, 5)
+    listed = sorted((to, subject) for to, subject, _ in DRY_RUN_EMAIL.findall(dry.stdout))
+    assert "  Weekly summary: Avon and Somerset improvement plan\n" in dry.stdout
+    assert "  Escalation: LATE – 28 days overdue (was due 1 February 2027); owner " in dry.stdout
+    from improvement_tracker.models import JobRun
+
+    for model in (Notification, ReminderClaim, JobRun):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, "the dry run wrote something"
+
+    real = invoke(mail_app, ["reminders", "run", "--today", "2027-03-01"])
+    assert real.exit_code == 0, real.output
+    assert real.stdout == f"Reminders for 2027-03-01: {emails} emails to {recipients} recipients ({items} items; " \
+                          "0 sent before).\n"
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == emails
+    assert db.session.scalar(select(func.count()).select_from(ReminderClaim)) == items
+    assert sorted((m["To"], m["Subject"]) for m in handler.messages) == listed
+
+    again = invoke(mail_app, ["reminders", "run", "--today", "2027-03-01", "--dry-run"])
+    assert "would send 0 emails to 0 recipients (0 items)" in again.stdout
+
+
+def test_the_dry_run_on_a_bank_holiday_says_nothing_goes(app):
+    result = invoke(app, ["reminders", "run", "--today", "2027-03-29", "--dry-run"])
+    assert result.exit_code == 0
+    assert result.stdout == "2027-03-29 is not a working day in England and Wales: no reminders are sent.\n"
+
+
+def test_the_help_says_when_each_job_runs(app):
+    reminders_help = invoke(app, ["reminders", "run", "--help"]).stdout
+    assert "weekly" in reminders_help and "summaries" in reminders_help and "07:00" in reminders_help
+    scheduler_help = " ".join(invoke(app, ["scheduler", "run", "--help"]).stdout.split())
+    for job in ("outbox every 2 minutes", "housekeeping daily at 03:30", "daily_snapshot daily at 06:00",
+                "dashboard_cache daily at 06:15", "daily_reminders daily at 07:00"):
+        assert job in scheduler_help
+    assert "07:30" not in scheduler_help

@@ -9,10 +9,7 @@ from wtforms.validators import InputRequired
 from improvement_tracker.forms.fields import LongText, Select, Text, max_length
 from improvement_tracker.models.reference import COHORTS
 from improvement_tracker.security import ROLE_LABELS
-
-COUNTRY_LABELS = {"england": "England", "wales": "Wales"}
-COHORT_LABELS = {"pathfinder": "Pathfinder (2021)", "expansion_2022": "Expansion (2022)",
-                 "national_2023": "National roll-out (2023)"}
+from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 
 
 def choices(pairs) -> list[SelectChoice]:

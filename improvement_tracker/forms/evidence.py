@@ -5,9 +5,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import MultipleFileField
 from wtforms.validators import InputRequired
 
-from improvement_tracker.forms.fields import LongText, Radios, Select, max_length, whole_number
+from improvement_tracker.forms.fields import LongText, Radios, Select, max_length
 from improvement_tracker.forms.plans import TransitionForm
 from improvement_tracker.services.evidence import MAX_DESCRIPTION_LENGTH
+from improvement_tracker.services.lookups import whole_number
 
 
 def _id(value) -> int:

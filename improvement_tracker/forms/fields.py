@@ -8,19 +8,6 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovS
 from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-# The largest id (PostgreSQL INTEGER) and so the largest page or id worth asking the database about.
-MAX_ID = 2**31 - 1
-
-
-def whole_number(value) -> int | None:
-    """An id or page number from a form or query string: ASCII digits within the database's range,
-    else None. ``"²".isdigit()`` is true and ``int("²")`` fails; ``"9" * 20`` overflows the driver."""
-    text = str(value if value is not None else "")
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
-
 
 class GovDateField(Field):
     """Day, month and year boxes. All blank is 'no date'; anything else must be a real date.

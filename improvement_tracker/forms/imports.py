@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput
 from wtforms import HiddenField, SelectMultipleField
 
-from improvement_tracker.services.import_reader import MAX_FILE_LABEL, MAX_ROWS
+from improvement_tracker.services.imports.workbook import MAX_FILE_LABEL, MAX_ROWS
 
 
 class ImportUploadForm(FlaskForm):

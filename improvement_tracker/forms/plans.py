@@ -5,8 +5,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, InputRequired
 
-from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length, whole_number
+from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES, STATUSES
+from improvement_tracker.services.lookups import whole_number
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 

@@ -2,6 +2,7 @@
 
 from improvement_tracker.models.audit import AuditEvent
 from improvement_tracker.models.evidence import Evidence  # noqa: F401
+from improvement_tracker.models.jobs import JobRun
 from improvement_tracker.models.notifications import Notification, ReminderClaim, Setting
 from improvement_tracker.models.plans import (
     Action,
@@ -22,6 +23,7 @@ __all__ = [
     "DueDateChange",
     "Finding",
     "Force",
+    "JobRun",
     "LoginAttempt",
     "Milestone",
     "NationalVersion",

@@ -29,6 +29,15 @@ class ServiceError(ValueError):
         self.field = field
 
 
+def enforce(refusal: Any, field: str | None = None) -> None:
+    """Refuse what improvement_tracker.security refused: a 403 for who the user is, else the message."""
+    if refusal is None:
+        return
+    if refusal.forbidden:
+        raise PermissionError(refusal.message)
+    raise ServiceError(refusal.message, field)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from improvement_tracker.services.dashboards import Link, Table
+from improvement_tracker.services.tables import Link, Table
 
 FONT = {"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"}
 # GOV.UK colours; each has 3:1 or more against white, and bars carry a black outline.

@@ -14,7 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from improvement_tracker.services.dashboards import Table
+from improvement_tracker.services.tables import Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8",

@@ -1,4 +1,4 @@
-"""Email: building the message from an outbox row, and the two ways of sending it.
+"""Email: building the message from an outbox row (templates/email/), and the two ways of sending it.
 
 SMTP for real use; a file outbox (one .eml per message under instance/outbox/) when no SMTP
 host is configured, so the embedded mode shows what would have been sent.
@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import smtplib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
-from html import escape
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from flask import current_app
+from werkzeug.exceptions import HTTPException
 
 from improvement_tracker.models import Notification
 
 SECTION_TITLES = {
-    "escalation": "Overdue actions in your force (14 days or more)",
     "overdue": "Overdue",
     "due_soon": "Due soon",
     "stale": "No progress update for a while",
     "assignment": "Newly assigned to you",
 }
 SECTION_ORDER = ("escalation", "overdue", "due_soon", "stale", "assignment")
+# Escalations stored before each item carried its number of days said it only in its threshold.
+_ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")
 
 
 class Sender(Protocol):
@@ -80,12 +86,23 @@ def message_id(dedupe_key: str, base_url: str) -> str:
 
 
 def build_message(notification: Notification, *, base_url: str, mail_from: str) -> EmailMessage:
+    """The email for one outbox row, in plain text and HTML, with its links under ``base_url``.
+
+    Needs the app (for its templates and routes) but no request: call it inside an app context,
+    outside any request (as the scheduler and the commands do).
+    """
     recipient = notification.recipient
-    settings_url = f"{base_url}/notifications"
-    if notification.kind == "weekly_summary":
-        text, html = _weekly(notification, base_url, settings_url)
-    else:
-        text, html = _digest(notification, base_url, settings_url)
+    with _links_under(base_url):
+        if notification.kind == "weekly_summary":
+            name, context = "weekly_summary", _weekly(notification)
+        else:
+            name, context = "digest", _digest(notification)
+        context = {"name": recipient.name, "subject": notification.subject, **context}
+        # The app's Jinja environment, not render_template: the page context processors (CSP nonce,
+        # asset paths) have no place in an email. .html templates are autoescaped; .txt are not.
+        environment = current_app.jinja_env
+        text = environment.get_template(f"email/{name}.txt").render(context)
+        html = environment.get_template(f"email/{name}.html").render(context)
     message = EmailMessage()
     message["Subject"] = notification.subject
     message["From"] = mail_from
@@ -98,57 +115,61 @@ def build_message(notification: Notification, *, base_url: str, mail_from: str) 
     return message
 
 
-def _digest(notification: Notification, base_url: str, settings_url: str) -> tuple[str, str]:
-    name = notification.recipient.name
-    sections: dict[str, list[dict]] = {}
+@contextmanager
+def _links_under(base_url: str) -> Iterator[None]:
+    """Make ``url_for(..., _external=True)`` build links under BASE_URL: scheme, host, port and path.
+
+    Emails are built by the scheduler, which has no request to take a host from. A fresh app
+    context whose URL adapter is bound from BASE_URL is all url_for needs. Not
+    ``app.test_request_context``: that brings a made-up request, session and ``g`` a template
+    could come to rely on. Not SERVER_NAME, APPLICATION_ROOT and PREFERRED_URL_SCHEME: settings
+    of the whole app, which the web workers' request handling reads too.
+    """
+    app = current_app._get_current_object()
+    parts = urlsplit(base_url)
+    with app.app_context() as context:
+        context.url_adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                               url_scheme=parts.scheme or "https")
+        yield
+
+
+def _section_title(item: dict[str, Any]) -> str:
+    if item["kind"] != "escalation":
+        return SECTION_TITLES[item["kind"]]
+    days = item.get("escalation_days")
+    if days is None:
+        match = _ESCALATION_THRESHOLD.match(item.get("threshold") or "")
+        days = int(match.group(1)) if match else None
+    return ("Overdue actions in your force" if days is None
+            else f"Overdue actions in your force ({days} day{'s' if days != 1 else ''} or more)")
+
+
+def _digest(notification: Notification) -> dict[str, Any]:
+    """Sections in a fixed order; escalations claimed under different thresholds stay apart."""
+    sections: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for item in notification.items:
-        sections.setdefault(item["kind"], []).append(item)
-    lines = [f"Dear {name},", "", "These improvement actions need your attention.", ""]
-    html = [f"<p>Dear {escape(name)},</p>", "<p>These improvement actions need your attention.</p>"]
-    for kind in SECTION_ORDER:
-        items = sections.get(kind)
-        if not items:
+        if item.get("kind") not in SECTION_ORDER:
             continue
-        lines += [SECTION_TITLES[kind], "-" * len(SECTION_TITLES[kind])]
-        html.append(f"<h2>{escape(SECTION_TITLES[kind])}</h2><ul>")
-        for item in items:
-            url = f"{base_url}/actions/{item['action_id']}"
-            what = f"{item['reference']}: {item['title']}"
-            if item.get("milestone"):
-                what += f" – milestone “{item['milestone']}”"
-            lines += [f"* {what}", f"  {item['label']}", f"  {url}", ""]
-            html.append(f'<li><a href="{escape(url)}">{escape(what)}</a><br>{escape(item["label"])}</li>')
-        html.append("</ul>")
-    lines += ["Open each action to record progress, tick off milestones or ask for sign-off.", "",
-              f"Change or pause these emails: {settings_url}"]
-    html += ["<p>Open each action to record progress, tick off milestones or ask for sign-off.</p>",
-             f'<p><a href="{escape(settings_url)}">Change or pause these emails</a></p>']
-    return "\n".join(lines), "\n".join(html)
+        sections.setdefault((SECTION_ORDER.index(item["kind"]), _section_title(item)), []).append(item)
+    return {"sections": [{"title": title, "items": items} for (_, title), items in sorted(sections.items())]}
 
 
-def _weekly(notification: Notification, base_url: str, settings_url: str) -> tuple[str, str]:
-    name = notification.recipient.name
+def _route(link: dict[str, Any]) -> dict[str, Any] | None:
+    """Where a summary line leads: a route and its arguments (older rows kept a path instead)."""
+    if link.get("endpoint"):
+        return {"endpoint": link["endpoint"], "args": link.get("args") or {}}
+    if link.get("path"):
+        try:
+            endpoint, args = current_app.url_map.bind("localhost").match(link["path"])
+        except HTTPException:  # a page that no longer exists: the line is shown without a link
+            return None
+        return {"endpoint": endpoint, "args": args}
+    return None
+
+
+def _weekly(notification: Notification) -> dict[str, Any]:
     summary = notification.items[0] if notification.items else {}
-    lines = [f"Dear {name},", "", summary.get("intro", ""), ""]
-    html = [f"<p>Dear {escape(name)},</p>", f"<p>{escape(summary.get('intro', ''))}</p>"]
-    figures = summary.get("figures", [])
-    if figures:
-        lines += [f"{label}: {value}" for label, value in figures] + [""]
-        html.append("<table><tbody>" + "".join(
-            f"<tr><th scope=\"row\">{escape(label)}</th><td>{value}</td></tr>" for label, value in figures)
-            + "</tbody></table>")
-    rows = summary.get("rows", [])
-    if rows:
-        lines += [summary.get("rows_title", ""), ""]
-        html.append(f"<h2>{escape(summary.get('rows_title', ''))}</h2><ul>")
-        for row in rows:
-            url = f"{base_url}{row['path']}"
-            lines += [f"* {row['text']}", f"  {url}"]
-            html.append(f'<li><a href="{escape(url)}">{escape(row["text"])}</a></li>')
-        html.append("</ul>")
-        lines.append("")
-    link = f"{base_url}{summary.get('path', '/')}"
-    lines += [f"See the whole picture: {link}", "", f"Change or stop these emails: {settings_url}"]
-    html += [f'<p><a href="{escape(link)}">See the whole picture</a></p>',
-             f'<p><a href="{escape(settings_url)}">Change or stop these emails</a></p>']
-    return "\n".join(lines), "\n".join(html)
+    rows = [{"text": row.get("text", ""), "route": _route(row)} for row in summary.get("rows", [])]
+    whole = _route(summary.get("link") or {"path": summary.get("path")})
+    return {"intro": summary.get("intro", ""), "figures": summary.get("figures", []),
+            "rows_title": summary.get("rows_title", ""), "rows": rows, "whole": whole}

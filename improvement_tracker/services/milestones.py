@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, Milestone, User
-from improvement_tracker.services import audit, clock
+from improvement_tracker.services import audit, clock, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 
@@ -44,6 +44,9 @@ def update(session: Session, milestone: Milestone, title: str, due_date: date | 
 
 
 def set_complete(session: Session, milestone: Milestone, complete: bool, *, actor: User) -> None:
+    if plan_rules.is_closed(milestone.action.status):
+        # The page offers no button then; a form sent from an older page must not change a finished plan.
+        raise ServiceError("This action is finished: reopen it before changing its milestones")
     if (milestone.completed_date is not None) == complete:
         return
     new = clock.today() if complete else None

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, Finding, Force, Pillar, User
-from improvement_tracker.services import plan_queries, rag
-from improvement_tracker.services.dashboards import Table
+from improvement_tracker.services import evidence, plan_queries, plan_rules
 from improvement_tracker.services.plans import PRIORITY_LABELS
+from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.services.tables import Table
 
 ACTION_HEADERS = ["Reference", "Title", "Pillar", "Finding", "Owner", "Owner email", "Status", "Computed RAG",
                   "Declared RAG", "Priority", "Start date", "Original due date", "Current due date",
@@ -19,7 +20,7 @@ ACTION_HEADERS = ["Reference", "Title", "Pillar", "Finding", "Owner", "Owner ema
 
 
 def _action_rows(session: Session, table: Table, actions: list[Action], today: date) -> Table:
-    rags = rag.rag_for_actions(session, actions, today)
+    rags = plan_queries.rags_for(session, actions, today)
     finding_ids = {a.finding_id for a in actions if a.finding_id}
     findings = dict(session.execute(select(Finding.id, Finding.reference).where(Finding.id.in_(finding_ids)))
                     .all()) if finding_ids else {}
@@ -27,7 +28,7 @@ def _action_rows(session: Session, table: Table, actions: list[Action], today: d
         table.add([
             a.reference, a.title, a.pillar.code, findings.get(a.finding_id, ""),
             a.owner.name if a.owner else "", a.owner.email if a.owner else "", STATUS_LABELS[a.status],
-            (rags[a.id] or "").capitalize(), (a.declared_rag or "").capitalize(), PRIORITY_LABELS[a.priority],
+            (rags[a.id].rag or "").capitalize(), (a.declared_rag or "").capitalize(), PRIORITY_LABELS[a.priority],
             a.start_date, a.original_due_date, a.current_due_date, a.completed_date,
         ])
     return table
@@ -45,11 +46,11 @@ def force_plan(session: Session, force: Force, filters: plan_queries.PlanFilters
             Action.start_date, Action.original_due_date, Action.completed_date, maintain_column_froms=True)
         .outerjoin(Finding, Finding.id == Action.finding_id).outerjoin(User, User.id == Action.owner_id)
         .order_by(Pillar.display_order, Action.reference)).all()
-    late = rag.force_actions_with_overdue_milestones(session, force.id, today) if rows else set()
+    late = plan_queries.force_actions_with_overdue_milestones(session, force.id, today) if rows else set()
     table = Table("plan", f"{force.name} improvement plan", list(ACTION_HEADERS))
     for (action_id, reference, title, pillar, finding, owner, email, status, due, last_update, declared, priority,
          start, original_due, completed) in rows:
-        computed = rag.compute_rag(status=status, due_date=due, last_update_at=last_update,
+        computed = plan_rules.compute_rag(status=status, due_date=due, last_update_at=last_update,
                                    has_overdue_milestone=action_id in late, today=today)
         table.add([reference, title, pillar, finding or "", owner or "", email or "", STATUS_LABELS[status],
                    (computed or "").capitalize(), (declared or "").capitalize(), PRIORITY_LABELS[priority],
@@ -58,8 +59,8 @@ def force_plan(session: Session, force: Force, filters: plan_queries.PlanFilters
 
 
 def my_actions(session: Session, user: User, today: date) -> Table:
-    mine = plan_queries.my_actions(session, user, today)
-    actions = mine.overdue + mine.due_soon + mine.rest
+    # Most urgent first, as on the page: overdue, then due soon, then later or with no date.
+    actions = plan_queries.my_open_actions(session, user)
     return _action_rows(session, Table("my-actions", "My open actions", list(ACTION_HEADERS)), actions, today)
 
 
@@ -67,7 +68,18 @@ def forces(session: Session, user: User, today: date) -> Table:
     table = Table("forces", "Forces", ["Force", "Code", "Cohort", "Country", "Actions", "Complete",
                                        "% complete", "Overdue", "Blocked"], numeric=frozenset({4, 5, 6, 7, 8}))
     for s in plan_queries.forces_overview(session, user, today):
-        table.add([s.force.name, s.force.code, s.force.cohort, s.force.country, s.actions, s.complete,
-                   s.percent_complete, s.overdue, s.blocked])
+        table.add([s.force.name, s.force.code, COHORT_LABELS[s.force.cohort], COUNTRY_LABELS[s.force.country],
+                   s.actions, s.complete, "" if s.percent_complete is None else s.percent_complete, s.overdue,
+                   s.blocked])
     return table
 
+
+
+def evidence_awaiting_review(session: Session, force: Force) -> Table:
+    table = Table("evidence-awaiting-review", "Evidence awaiting review",
+                  ["Action", "Action title", "File", "Description", "Type", "Size (bytes)", "SHA-256",
+                   "Uploaded by", "Uploaded at"])
+    for e in evidence.awaiting_review(session, force):
+        table.add([e.action.reference, e.action.title, e.original_filename, e.description, e.file_type,
+                   e.size_bytes, e.sha256, e.uploaded_by.name if e.uploaded_by else "", e.uploaded_at])
+    return table

@@ -1,21 +1,30 @@
-"""Read models for the plan pages: each is a bounded number of queries, whatever the plan's size."""
+"""Read models for the plan pages: a bounded number of queries each, whatever the plan's size.
+
+What they return is plain values (no ORM objects), so services.kept can keep it between
+requests; the figures are counted by the plan's rules (services.plan_rules).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from improvement_tracker import security
-from improvement_tracker.models import Action, AuditEvent, DeepDive, Finding, Force, Pillar, User
-from improvement_tracker.models.plans import CLOSED_STATUSES, STATUSES
-from improvement_tracker.services import rag
+from improvement_tracker.models import Action, AuditEvent, DeepDive, Finding, Force, Milestone, Pillar, User
+from improvement_tracker.models.plans import STATUSES
+from improvement_tracker.services import evidence, plan_rules, reference_admin
+from improvement_tracker.services.evidence import EvidenceCounts
+from improvement_tracker.services.lookups import whole_number
+
+FILTER_NAMES = ("pillar", "status", "owner", "overdue")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanFilters:
     pillar: str | None = None
     status: str | None = None
@@ -27,156 +36,256 @@ class PlanFilters:
         return bool(self.pillar or self.status or self.owner_id or self.overdue)
 
 
-@dataclass
-class FindingGroup:
-    finding: Finding | None
-    actions: list[Action] = field(default_factory=list)
+def parse_filters(args: Mapping[str, str], pillar_codes: set[str]) -> PlanFilters:
+    """The force plan's filters from a query string; anything unknown is ignored."""
+    return PlanFilters(
+        pillar=args.get("pillar") if args.get("pillar") in pillar_codes else None,
+        status=args.get("status") if args.get("status") in STATUSES else None,
+        owner_id=whole_number(args.get("owner")),
+        overdue=args.get("overdue", "") not in ("", "false"),
+    )
 
 
-@dataclass
-class PillarGroup:
-    pillar: Pillar
-    findings: list[FindingGroup] = field(default_factory=list)
-
-
-@dataclass
-class PlanPage:
-    groups: list[PillarGroup]
-    rags: dict[int, str | None]
-    total: int
-    page: int
-    pages: int
-    findings_without_actions: list[Finding]
+def pillar_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Pillar.code)))
 
 
 def filtered_actions(force: Force, filters: PlanFilters, today: date):
     query = select(Action).where(Action.force_id == force.id)
     if filters.pillar:
         query = query.join(Pillar, Pillar.id == Action.pillar_id).where(Pillar.code == filters.pillar)
-    if filters.status in STATUSES:
+    if filters.status:
         query = query.where(Action.status == filters.status)
     if filters.owner_id:
         query = query.where(Action.owner_id == filters.owner_id)
     if filters.overdue:
-        query = query.where(Action.status.not_in(CLOSED_STATUSES), Action.current_due_date < today)
+        query = query.where(plan_rules.overdue_sql(today))
     return query
 
 
-def force_plan(
-    session: Session, force: Force, filters: PlanFilters, *, page: int, page_size: int, today: date
-) -> PlanPage:
+# --- one row per action, as lists show it -------------------------------------------------
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    reference: str
+    title: str
+    owner_name: str | None
+    status: str
+    original_due_date: date | None
+    current_due_date: date | None
+    declared_rag: str | None
+    rag: plan_rules.Rag
+    evidence: EvidenceCounts
+
+
+def _rows(session: Session, actions: list[Action], today: date) -> list[ActionRow]:
+    """Each action's computed RAG (one query for late milestones) and evidence counts (one query)."""
+    late = overdue_milestone_action_ids(session, actions, today)
+    counts = evidence.counts_for_actions(session, [a.id for a in actions])
+    return [ActionRow(a.id, a.reference, a.title, a.owner.name if a.owner else None, a.status, a.original_due_date,
+                      a.current_due_date, a.declared_rag,
+                      plan_rules.explain_rag(status=a.status, due_date=a.current_due_date,
+                                             last_update_at=a.last_update_at,
+                                             has_overdue_milestone=a.id in late, today=today),
+                      counts[a.id])
+            for a in actions]
+
+
+def overdue_milestone_action_ids(session: Session, actions: list[Action], today: date) -> set[int]:
+    """Which of these actions have an overdue milestone, in one query."""
+    if not actions:
+        return set()
+    query = select(Milestone.action_id).where(plan_rules.milestone_overdue_sql(today)).distinct()
+    forces = {a.force_id for a in actions}
+    if len(actions) > 10 and len(forces) == 1:
+        # A long list of one force's actions: ask by force, not with a long IN list of ids (each
+        # id a bound parameter, the statement rendered anew for every length).
+        query = query.join(Action, Action.id == Milestone.action_id).where(Action.force_id == forces.pop())
+    else:
+        query = query.where(Milestone.action_id.in_([a.id for a in actions]))
+    return set(session.scalars(query))
+
+
+def force_actions_with_overdue_milestones(session: Session, force_id: int, today: date) -> set[int]:
+    """Every action of one force with an overdue milestone (a whole plan's export, in one query)."""
+    return set(session.scalars(
+        select(Milestone.action_id).join(Action, Action.id == Milestone.action_id)
+        .where(Action.force_id == force_id, plan_rules.milestone_overdue_sql(today)).distinct()))
+
+
+def rags_for(session: Session, actions: list[Action], today: date) -> dict[int, plan_rules.Rag]:
+    late = overdue_milestone_action_ids(session, actions, today)
+    return {a.id: plan_rules.explain_rag(status=a.status, due_date=a.current_due_date,
+                                         last_update_at=a.last_update_at, has_overdue_milestone=a.id in late,
+                                         today=today)
+            for a in actions}
+
+
+# --- a force's plan -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FindingRef:
+    id: int
+    reference: str
+    title: str
+    pillar_code: str = ""
+
+
+@dataclass
+class FindingGroup:
+    finding: FindingRef | None
+    actions: list[ActionRow] = field(default_factory=list)
+
+
+@dataclass
+class PillarGroup:
+    code: str
+    name: str
+    findings: list[FindingGroup] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ForcePlan:
+    """One page of a force's plan and everything around it that comes from the plan."""
+
+    filters: PlanFilters
+    groups: list[PillarGroup]
+    total: int
+    page: int
+    pages: int
+    findings_without_actions: list[FindingRef]
+    counts: dict[str, int]
+    deep_dives: list[dict]
+    evidence_awaiting_review: int
+    pillar_choices: list[tuple[str, str]]
+    owner_choices: list[tuple[str, str]]
+
+
+def force_plan(session: Session, force: Force, args: Mapping[str, str], *, page: int, page_size: int,
+               today: date) -> ForcePlan:
+    all_pillars = reference_admin.pillars(session)
+    owners = session.scalars(select(User).where(User.force_id == force.id).order_by(User.name)).all()
+    filters = parse_filters(args, {p.code for p in all_pillars})
     base = filtered_actions(force, filters, today)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    ordered = (
-        base.join(Pillar, Pillar.id == Action.pillar_id, isouter=False)
-        if not filters.pillar
-        else base
-    )
+    ordered = base if filters.pillar else base.join(Pillar, Pillar.id == Action.pillar_id)
     ordered = ordered.outerjoin(Finding, Finding.id == Action.finding_id).order_by(
-        Pillar.display_order, Finding.reference.is_(None), Finding.reference, Action.reference
-    )
-    actions = list(
-        session.scalars(
-            ordered.options(selectinload(Action.finding)).limit(page_size).offset((page - 1) * page_size)
-        ).unique()
-    )
+        Pillar.display_order, Finding.reference.is_(None), Finding.reference, Action.reference)
+    actions = list(session.execute(
+        ordered.add_columns(Finding.id, Finding.reference, Finding.title).limit(page_size)
+        .offset((page - 1) * page_size)).all())
+    rows = {row.id: row for row in _rows(session, [a for a, *_ in actions], today)}
     groups: list[PillarGroup] = []
-    for action in actions:
-        if not groups or groups[-1].pillar.id != action.pillar_id:
-            groups.append(PillarGroup(action.pillar))
+    for action, finding_id, finding_reference, finding_title in actions:
+        if not groups or groups[-1].code != action.pillar.code:
+            groups.append(PillarGroup(action.pillar.code, action.pillar.name))
         pillar_group = groups[-1]
-        if not pillar_group.findings or pillar_group.findings[-1].finding is not action.finding:
-            pillar_group.findings.append(FindingGroup(action.finding))
-        pillar_group.findings[-1].actions.append(action)
+        finding = FindingRef(finding_id, finding_reference, finding_title) if finding_id else None
+        if not pillar_group.findings or pillar_group.findings[-1].finding != finding:
+            pillar_group.findings.append(FindingGroup(finding))
+        pillar_group.findings[-1].actions.append(rows[action.id])
 
-    without: list[Finding] = []
+    without: list[FindingRef] = []
     if not filters.active and page == 1:
-        without = list(session.scalars(
-            select(Finding).join(Pillar, Pillar.id == Finding.pillar_id)
+        without = [FindingRef(f_id, ref, title, code) for f_id, ref, title, code in session.execute(
+            select(Finding.id, Finding.reference, Finding.title, Pillar.code)
+            .join(Pillar, Pillar.id == Finding.pillar_id)
             .where(Finding.force_id == force.id, ~select(Action.id).where(Action.finding_id == Finding.id).exists())
-            .order_by(Pillar.display_order, Finding.reference)
-        ))
-    return PlanPage(groups, rag.rag_for_actions(session, actions, today), total, page, pages, without)
+            .order_by(Pillar.display_order, Finding.reference))]
+    return ForcePlan(
+        filters=filters, groups=groups, total=total, page=page, pages=pages, findings_without_actions=without,
+        counts=force_counts(session, force, today),
+        deep_dives=[{"id": d.id, "title": d.title, "period": d.period} for d in deep_dives(session, force)],
+        evidence_awaiting_review=evidence.awaiting_review_count(session, force),
+        pillar_choices=[("", "Any pillar")] + [(p.code, f"{p.code} {p.name}") for p in all_pillars],
+        owner_choices=[("", "Anyone")] + [(str(u.id), u.name) for u in owners])
 
 
-@dataclass
+# --- "My actions" -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
 class MyActions:
-    overdue: list[Action]
-    due_soon: list[Action]
-    rest: list[Action]
+    overdue: list[ActionRow]
+    due_soon: list[ActionRow]
+    rest: list[ActionRow]
     finished: int
-    rags: dict[int, str | None]
+
+    @property
+    def open(self) -> list[ActionRow]:
+        return self.overdue + self.due_soon + self.rest
 
 
-def my_actions(session: Session, user: User, today: date, due_soon_days: int = 30) -> MyActions:
-    """The owner's open actions, most urgent first."""
-    actions = list(session.scalars(
+def my_open_actions(session: Session, user: User) -> list[Action]:
+    return list(session.scalars(
         security.visible_actions(user)
-        .where(Action.owner_id == user.id, Action.status.not_in(CLOSED_STATUSES))
-        .order_by(Action.current_due_date.is_(None), Action.current_due_date, Action.reference)
-    ))
+        .where(Action.owner_id == user.id, plan_rules.open_sql())
+        .order_by(Action.current_due_date.is_(None), Action.current_due_date, Action.reference)))
+
+
+def my_actions(session: Session, user: User, today: date) -> MyActions:
+    """The owner's open actions, most urgent first."""
+    rows = _rows(session, my_open_actions(session, user), today)
     finished = session.scalar(
-        select(func.count()).select_from(Action).where(
-            Action.owner_id == user.id, Action.status.in_(CLOSED_STATUSES)
-        )
-    )
-    soon = today + timedelta(days=due_soon_days)
-    overdue = [a for a in actions if a.current_due_date and a.current_due_date < today]
-    due_soon = [a for a in actions if a.current_due_date and today <= a.current_due_date <= soon]
-    rest = [a for a in actions if a not in overdue and a not in due_soon]
-    return MyActions(overdue, due_soon, rest, finished, rag.rag_for_actions(session, actions, today))
+        select(func.count()).select_from(Action).where(Action.owner_id == user.id, plan_rules.closed_sql()))
+    overdue = [a for a in rows if plan_rules.is_overdue(a.status, a.current_due_date, today)]
+    due_soon = [a for a in rows if plan_rules.is_due_within(a.status, a.current_due_date, today,
+                                                            plan_rules.DUE_SOON_DAYS)]
+    rest = [a for a in rows if a not in overdue and a not in due_soon]
+    return MyActions(overdue, due_soon, rest, finished)
 
 
-@dataclass
+# --- every force's headline figures -------------------------------------------------------
+
+@dataclass(frozen=True)
 class ForceSummary:
     force: Force
     actions: int
     complete: int
+    closed_not_needed: int
     overdue: int
     blocked: int
 
     @property
-    def percent_complete(self) -> int:
-        return round(100 * self.complete / self.actions) if self.actions else 0
+    def percent_complete(self) -> int | None:
+        return plan_rules.percent_complete(complete=self.complete, actions=self.actions,
+                                           closed_not_needed=self.closed_not_needed)
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def forces_overview(session: Session, user: User, today: date) -> list[ForceSummary]:
     """Every force the user may see, with its headline counts, in one grouped query."""
     counts = (
-        select(
-            Action.force_id,
-            func.count(Action.id).label("actions"),
-            func.sum(case((Action.status == "complete", 1), else_=0)).label("complete"),
-            func.sum(case((Action.status.not_in(CLOSED_STATUSES) & (Action.current_due_date < today), 1),
-                          else_=0)).label("overdue"),
-            func.sum(case((Action.status == "blocked", 1), else_=0)).label("blocked"),
-        )
-        .group_by(Action.force_id)
-        .subquery()
-    )
+        select(Action.force_id, func.count(Action.id).label("actions"),
+               _count(Action.status == "complete").label("complete"),
+               _count(Action.status == "closed_not_needed").label("closed"),
+               _count(plan_rules.overdue_sql(today)).label("overdue"),
+               _count(Action.status == "blocked").label("blocked"))
+        .group_by(Action.force_id).subquery())
     rows = session.execute(
-        select(Force, counts.c.actions, counts.c.complete, counts.c.overdue, counts.c.blocked)
+        select(Force, counts.c.actions, counts.c.complete, counts.c.closed, counts.c.overdue, counts.c.blocked)
         .outerjoin(counts, counts.c.force_id == Force.id)
         .where(security.force_condition(user))
-        .order_by(Force.name)
-    )
-    return [ForceSummary(f, a or 0, c or 0, o or 0, b or 0) for f, a, c, o, b in rows]
+        .order_by(Force.name))
+    return [ForceSummary(f, a or 0, c or 0, x or 0, o or 0, b or 0) for f, a, c, x, o, b in rows]
 
 
-def force_counts(session: Session, force: Force, today: date) -> dict[str, int]:
+def force_counts(session: Session, force: Force, today: date) -> dict[str, int | None]:
     row = session.execute(
-        select(
-            func.count(Action.id),
-            func.sum(case((Action.status == "complete", 1), else_=0)),
-            func.sum(case((Action.status.not_in(CLOSED_STATUSES) & (Action.current_due_date < today), 1),
-                          else_=0)),
-            func.sum(case((Action.status == "awaiting_sign_off", 1), else_=0)),
-        ).where(Action.force_id == force.id)
-    ).one()
-    return {"actions": row[0] or 0, "complete": row[1] or 0, "overdue": row[2] or 0,
-            "awaiting_sign_off": row[3] or 0}
+        select(func.count(Action.id), _count(Action.status == "complete"),
+               _count(Action.status == "closed_not_needed"), _count(plan_rules.overdue_sql(today)),
+               _count(Action.status == "awaiting_sign_off"))
+        .where(Action.force_id == force.id)).one()
+    actions, complete, closed, overdue, awaiting = (int(v or 0) for v in row)
+    return {"actions": actions, "complete": complete, "closed_not_needed": closed, "overdue": overdue,
+            "awaiting_sign_off": awaiting,
+            "percent_complete": plan_rules.percent_complete(complete=complete, actions=actions,
+                                                            closed_not_needed=closed)}
 
 
 def deep_dives(session: Session, force: Force) -> list[DeepDive]:
@@ -187,5 +296,4 @@ def deep_dives(session: Session, force: Force) -> list[DeepDive]:
 def action_history(session: Session, action: Action) -> list[AuditEvent]:
     return list(session.scalars(
         select(AuditEvent).where(AuditEvent.action_id == action.id).order_by(AuditEvent.at.desc(),
-                                                                             AuditEvent.id.desc())
-    ))
+                                                                             AuditEvent.id.desc())))

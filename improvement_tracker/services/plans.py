@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, DeepDive, DueDateChange, Finding, Force, Pillar, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.models.plans import CLOSED_STATUSES, FINDING_TYPES, PRIORITIES
-from improvement_tracker.services import audit
+from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES
+from improvement_tracker.services import audit, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 FINDING_TYPE_LABELS = {
@@ -21,6 +21,20 @@ FINDING_TYPE_LABELS = {
     "promising_practice": "Promising practice",
 }
 PRIORITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
+
+
+def _save(session: Session, obj: DeepDive | Finding, values: dict, *, actor: User, name: str):
+    """Record a new deep dive or finding, or the fields of one that changed, with its audit event."""
+    kind = obj.__tablename__.rstrip("s")  # deep_dive, finding
+    if obj.id is None:
+        session.add(obj)
+        session.flush()
+        audit.record(session, actor, f"{kind}.created", kind, obj.id, changes=audit.snapshot(obj, tuple(values)),
+                     force_id=obj.force_id, summary=f"Recorded {name}")
+    elif changes := audit.apply_changes(obj, values):
+        audit.record(session, actor, f"{kind}.updated", kind, obj.id, changes=changes, force_id=obj.force_id,
+                     summary=f"Changed {name}")
+    return obj
 
 
 # --- deep dives -------------------------------------------------------------------------
@@ -47,17 +61,7 @@ def save_deep_dive(
             raise ServiceError(f"Enter {label}", name)
     if deep_dive is None:
         deep_dive = DeepDive(force_id=force.id, **values)
-        session.add(deep_dive)
-        session.flush()
-        audit.record(session, actor, "deep_dive.created", "deep_dive", deep_dive.id,
-                     changes=audit.snapshot(deep_dive, tuple(values)), force_id=force.id,
-                     summary=f"Recorded deep dive {deep_dive.title}")
-    else:
-        changes = audit.apply_changes(deep_dive, values)
-        if changes:
-            audit.record(session, actor, "deep_dive.updated", "deep_dive", deep_dive.id, changes=changes,
-                         force_id=force.id, summary=f"Changed deep dive {deep_dive.title}")
-    return deep_dive
+    return _save(session, deep_dive, values, actor=actor, name=f"deep dive {values['title']}")
 
 
 # --- findings ---------------------------------------------------------------------------
@@ -107,17 +111,7 @@ def save_finding(
     }
     if finding is None:
         finding = Finding(deep_dive_id=deep_dive.id, force_id=deep_dive.force_id, **values)
-        session.add(finding)
-        session.flush()
-        audit.record(session, actor, "finding.created", "finding", finding.id,
-                     changes=audit.snapshot(finding, tuple(values)), force_id=finding.force_id,
-                     summary=f"Recorded finding {reference}")
-    else:
-        changes = audit.apply_changes(finding, values)
-        if changes:
-            audit.record(session, actor, "finding.updated", "finding", finding.id, changes=changes,
-                         force_id=finding.force_id, summary=f"Changed finding {reference}")
-    return finding
+    return _save(session, finding, values, actor=actor, name=f"finding {reference}")
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -234,7 +228,7 @@ def change_due_date(session: Session, action: Action, new_date: date, reason: st
     reason = (reason or "").strip()
     if new_date is None:
         raise ServiceError("Enter the new due date", "due_date")
-    if action.status in CLOSED_STATUSES:
+    if plan_rules.is_closed(action.status):
         raise ServiceError("This action is finished: its due date can no longer change", "due_date")
     if new_date == action.current_due_date:
         raise ServiceError("The new due date is the same as the current one", "due_date")
@@ -284,3 +278,23 @@ def suggest_reference(session: Session, force: Force, pillar: Pillar | None, *, 
     while f"{prefix}{number:02d}" in taken:
         number += 1
     return f"{prefix}{number:02d}"
+
+
+def _letters(n: int) -> str:
+    """0 → A, 25 → Z, 26 → AA, 27 → AB …: as many suffixes as a finding has actions."""
+    text = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def next_action_reference(session: Session, finding: Finding) -> str:
+    """The next free reference for an action on a finding: its reference and a letter (AS-P1-03-B)."""
+    taken = set(session.scalars(select(Action.reference).where(Action.force_id == finding.force_id,
+                                                               Action.reference.like(f"{finding.reference}-%"))))
+    n = 0
+    while f"{finding.reference}-{_letters(n)}" in taken:
+        n += 1
+    return f"{finding.reference}-{_letters(n)}"

@@ -43,6 +43,11 @@ ENGLAND = (
 )
 WALES = ("Dyfed-Powys", "Gwent", "North Wales", "South Wales")
 
+# How every page, form, filter and export names a cohort or a country.
+COHORT_LABELS = {"pathfinder": "Pathfinder (2021)", "expansion_2022": "Expansion (2022)",
+                 "national_2023": "National roll-out (2023)"}
+COUNTRY_LABELS = {"england": "England", "wales": "Wales"}
+
 
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -1,4 +1,4 @@
-"""Reminders (PRODUCT.md §4): what is due for whom on a given day, claimed once, sent as digests.
+"""Reminders (docs/reminders.md): what is due for whom on a given day, claimed once, sent as digests.
 
 Each run recomputes from the plan. For every item the newest threshold already reached is
 the one that counts; its key — recipient, kind, item, its due date and the threshold — is
@@ -8,15 +8,19 @@ date or a new owner makes new keys, so reminders re-arm for them and never repea
 
 Thresholds count calendar days; runs happen on working days only (England and Wales), so a
 threshold that falls on a weekend or bank holiday is sent on the next working day, once.
+
+One function, ``plan``, decides what a run would send: each email with its recipient, kind
+and items. The real run claims and queues that plan (``queue``, one email at a time); the
+dry run prints the same plan less what is already claimed (``unclaimed``). Nothing here
+commits: the caller (improvement_tracker.jobs) owns the transactions.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,12 +28,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from improvement_tracker.models import Action, Force, Milestone, Notification, ReminderClaim, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.models.plans import CLOSED_STATUSES
-from improvement_tracker.services import plan_queries
+from improvement_tracker.services import clock, plan_queries, plan_rules
+from improvement_tracker.services.lookups import which_exist
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import first_working_day_of_week, is_working_day
 
 ASSIGNMENT_LOOKBACK_DAYS = 7
+# The weekly summary's "Due in the next 14 days" figure.
+WEEKLY_DUE_SOON_DAYS = 14
 KIND_LABELS = {
     "assignment": "Assigned",
     "due_soon": "Due soon",
@@ -42,6 +48,8 @@ KIND_LABELS = {
 
 @dataclass
 class Item:
+    """One reminder found in the plan (with the rows it came from: read it in one session)."""
+
     recipient: User
     kind: str
     key: str
@@ -50,9 +58,11 @@ class Item:
     label: str
     due_date: date | None = None
     milestone: Milestone | None = None
+    # Escalations: the number of days overdue that made it one, as it was when it was claimed.
+    escalation_days: int | None = None
 
     def as_json(self) -> dict:
-        return {
+        content = {
             "kind": self.kind,
             "action_id": self.action.id,
             "reference": self.action.reference,
@@ -62,6 +72,53 @@ class Item:
             "label": self.label,
             "due_date": self.due_date.isoformat() if self.due_date else None,
         }
+        if self.escalation_days is not None:
+            content["escalation_days"] = self.escalation_days
+        return content
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One item of a planned email, as plain values: a plan outlives the session that made it."""
+
+    row: dict[str, Any]  # the reminder_claims row to insert
+    content: dict[str, Any]  # what the email says about it
+    line: str  # one line for the dry run
+
+    @property
+    def key(self) -> str:
+        return self.row["dedupe_key"]
+
+    @property
+    def kind(self) -> str:
+        return self.row["kind"]
+
+
+@dataclass(frozen=True)
+class PlannedEmail:
+    """One email a run would send: a digest of one person's items, or a weekly summary."""
+
+    recipient_id: int
+    recipient_email: str
+    kind: str  # "digest", "assignment" (only assignments in it) or "weekly_summary"
+    subject: str
+    claims: tuple[Claim, ...]
+    dedupe_key: str | None = None  # weekly summaries have theirs; a digest's is made when queued
+
+
+@dataclass
+class Plan:
+    day: date
+    working_day: bool
+    emails: list[PlannedEmail] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return sum(len(e.claims) for e in self.emails)
+
+    @property
+    def recipients(self) -> int:
+        return len({e.recipient_id for e in self.emails})
 
 
 @dataclass(frozen=True)
@@ -78,12 +135,16 @@ class Queued:
 class RunReport:
     day: date
     working_day: bool
-    items: list[Item] = field(default_factory=list)
+    items: list[Claim] = field(default_factory=list)  # every item due that day, sent before or not
     notifications: list[Queued] = field(default_factory=list)
 
     @property
     def recipients(self) -> int:
         return len({n.recipient_id for n in self.notifications})
+
+    @property
+    def items_queued(self) -> int:
+        return sum(n.items for n in self.notifications)
 
 
 def _paused(user: User, today: date) -> bool:
@@ -102,7 +163,7 @@ def _due_soon_label(due: date, today: date) -> str:
 
 
 def _overdue_label(due: date, today: date) -> str:
-    return f"{_days((today - due).days)} overdue (was due {due.day} {due:%B %Y})"
+    return f"{_days(plan_rules.days_overdue(due, today))} overdue (was due {due.day} {due:%B %Y})"
 
 
 def _date_items(recipient: User, action: Action, milestone: Milestone | None, due: date, today: date,
@@ -117,7 +178,7 @@ def _date_items(recipient: User, action: Action, milestone: Milestone | None, du
         k = min(reached)
         return [Item(recipient, "due_soon", f"due_soon:{what}:{due}:{recipient.id}:{k}", action, f"{k}d before",
                      _due_soon_label(due, today), due, milestone)]
-    late = -left
+    late = plan_rules.days_overdue(due, today)
     reached = [k for k in settings.overdue_days if late >= k]
     if not reached:
         return []
@@ -131,14 +192,15 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
     items: list[Item] = []
     actions = list(session.scalars(
         select(Action)
-        .where(Action.status.not_in(CLOSED_STATUSES), Action.owner_id.is_not(None))
-        .options(joinedload(Action.owner))
+        .where(plan_rules.open_sql(), Action.owner_id.is_not(None))
+        .options(joinedload(Action.owner)).order_by(Action.id)  # the same email, whatever the database
     ))
     managers: dict[int, list[User]] = defaultdict(list)
     for manager in session.scalars(select(User).where(User.role == "programme_manager", User.active.is_(True))):
         managers[manager.force_id].append(manager)
 
-    since = datetime.combine(today - timedelta(days=ASSIGNMENT_LOOKBACK_DAYS), datetime.min.time())
+    # Assignments of the last few London days (assigned_at is stored as naive UTC).
+    since = clock.start_of_london_day(today - timedelta(days=ASSIGNMENT_LOOKBACK_DAYS))
     for action in actions:
         owner = action.owner
         if owner is None or not owner.active or owner.force_id != action.force_id:
@@ -154,7 +216,7 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
         due = action.current_due_date
         if due is not None and not paused:
             items += _date_items(owner, action, None, due, today, settings)
-        if due is not None and (today - due).days >= settings.escalation_days:
+        if due is not None and plan_rules.days_overdue(due, today) >= settings.escalation_days:
             # Escalations go to the force's programme managers even when the owner is paused.
             for manager in managers.get(action.force_id, []):
                 if manager.id == owner.id:
@@ -162,21 +224,22 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
                 items.append(Item(manager, "escalation",
                                   f"escalation:action:{action.id}:{due}:{manager.id}", action,
                                   f"{settings.escalation_days}d overdue",
-                                  f"{_overdue_label(due, today)}; owner {owner.name}", due))
-        if action.status == "in_progress" and not paused and action.last_update_at is not None:
-            last = action.last_update_at.date()
-            silent = (today - last).days
-            if silent >= settings.stale_days:
-                items.append(Item(owner, "stale", f"stale:action:{action.id}:{last}:{owner.id}", action,
-                                  f"{settings.stale_days}d silent",
-                                  f"No progress update for {_days(silent)}", action.current_due_date))
+                                  f"{_overdue_label(due, today)}; owner {owner.name}", due,
+                                  escalation_days=settings.escalation_days))
+        silent = plan_rules.days_without_update(action.last_update_at, today)
+        if action.status == "in_progress" and not paused and silent is not None and silent >= settings.stale_days:
+            last = clock.london_date(action.last_update_at)
+            items.append(Item(owner, "stale", f"stale:action:{action.id}:{last}:{owner.id}", action,
+                              f"{settings.stale_days}d silent",
+                              f"No progress update for {_days(silent)}", action.current_due_date))
 
     if daily:
         by_id = {a.id: a for a in actions}
         milestones = session.scalars(
             select(Milestone).join(Action, Action.id == Milestone.action_id).where(
-                Action.status.not_in(CLOSED_STATUSES), Action.owner_id.is_not(None),
+                plan_rules.open_sql(), Action.owner_id.is_not(None),
                 Milestone.completed_date.is_(None), Milestone.due_date.is_not(None))
+            .order_by(Milestone.id)
         )
         for milestone in milestones:
             action = by_id[milestone.action_id]
@@ -187,6 +250,76 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
     return items
 
 
+# --- planning ----------------------------------------------------------------------------
+
+def _claim(item: Item) -> Claim:
+    label = f"{item.label} (milestone: {item.milestone.title})" if item.milestone else item.label
+    return Claim({"dedupe_key": item.key, "recipient_id": item.recipient.id, "kind": item.kind,
+                  "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
+                  "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date,
+                  "label": label[:255]},
+                 item.as_json(), f"{KIND_LABELS[item.kind]}: {item.action.reference} – {label}")
+
+
+def _subject(claims: tuple[Claim, ...]) -> str:
+    actions = {c.content["action_id"] for c in claims}
+    if {c.kind for c in claims} == {"assignment"}:
+        return ("An improvement action has been assigned to you" if len(actions) == 1
+                else f"{len(actions)} improvement actions have been assigned to you")
+    noun = "action needs" if len(actions) == 1 else "actions need"
+    return f"{len(actions)} improvement {noun} your attention"
+
+
+def _digest(recipient_id: int, recipient_email: str, claims: tuple[Claim, ...]) -> PlannedEmail:
+    kind = "assignment" if {c.kind for c in claims} == {"assignment"} else "digest"
+    return PlannedEmail(recipient_id, recipient_email, kind, _subject(claims), claims)
+
+
+def _digests(items: list[Item]) -> list[PlannedEmail]:
+    """One digest per recipient, whatever their items' kinds."""
+    by_recipient: dict[int, list[Item]] = defaultdict(list)
+    for item in items:
+        by_recipient[item.recipient.id].append(item)
+    return [_digest(recipient_id, mine[0].recipient.email, tuple(_claim(i) for i in mine))
+            for recipient_id, mine in by_recipient.items()]
+
+
+def plan(session: Session, today: date, settings: ReminderSettings) -> Plan:
+    """Every email the 07:00 run sends on `today`: each person's digest, and the weekly
+    summaries on the week's first working day. Nothing on other than working days."""
+    result = Plan(today, is_working_day(today))
+    if result.working_day:
+        result.emails = _digests(collect(session, today, settings)) + weekly_summaries(session, today)
+    return result
+
+
+def plan_assignments(session: Session, today: date) -> Plan:
+    """The frequent job's plan: tell new owners now rather than tomorrow morning."""
+    return Plan(today, True, _digests(collect(session, today, ReminderSettings(), daily=False)))
+
+
+def _narrowed(email: PlannedEmail, keys: set[str]) -> PlannedEmail | None:
+    """The email with only the items whose keys are given (None when none are left)."""
+    claims = tuple(c for c in email.claims if c.key in keys)
+    if not claims:
+        return None
+    if len(claims) == len(email.claims):
+        return email
+    if email.kind == "weekly_summary":
+        return replace(email, claims=claims)
+    return _digest(email.recipient_id, email.recipient_email, claims)
+
+
+def unclaimed(session: Session, planned: Plan) -> Plan:
+    """The plan less the items claimed already (on an earlier day, mostly): what a run would send."""
+    keys = [c.key for e in planned.emails for c in e.claims]
+    free = set(keys) - which_exist(session, ReminderClaim.dedupe_key, keys)
+    emails = [_narrowed(e, free) for e in planned.emails]
+    return replace(planned, emails=[e for e in emails if e is not None])
+
+
+# --- claiming and queueing ---------------------------------------------------------------
+
 def _insert_ignoring_duplicates(session: Session, values: dict):
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
@@ -194,133 +327,53 @@ def _insert_ignoring_duplicates(session: Session, values: dict):
         index_elements=["dedupe_key"]).returning(ReminderClaim.id)
 
 
-def _subject(items: list[dict]) -> str:
-    actions = {i["action_id"] for i in items}
-    kinds = {i["kind"] for i in items}
-    if kinds == {"assignment"}:
-        return ("An improvement action has been assigned to you" if len(actions) == 1
-                else f"{len(actions)} improvement actions have been assigned to you")
-    noun = "action needs" if len(actions) == 1 else "actions need"
-    return f"{len(actions)} improvement {noun} your attention"
-
-
-@dataclass
-class _Claim:
-    """One item to claim, as plain values read before any commit expires the plan rows."""
-
-    row: dict
-    content: dict
-
-
-def _claim(item: Item) -> _Claim:
-    return _Claim({"dedupe_key": item.key, "recipient_id": item.recipient.id, "kind": item.kind,
-                   "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
-                   "force_id": item.action.force_id, "threshold": item.threshold, "due_date": item.due_date,
-                   "label": (f"{item.label} (milestone: {item.milestone.title})" if item.milestone
-                             else item.label)[:255]},
-                  item.as_json())
-
-
-@contextmanager
-def _writer(session: Session) -> Iterator[Session]:
-    """A session of its own for the claims and emails.
-
-    The caller's session holds every action and milestone read to collect the items; committing
-    it once per recipient would expire (and then reload) all of them each time.
-    """
-    session.commit()  # end the caller's read transaction before taking write locks
-    writer = Session(bind=session.get_bind(), expire_on_commit=False)
-    try:
-        yield writer
-    finally:
-        writer.close()
-
-
-def _unclaimed(writer: Session, claims: list[_Claim]) -> list[_Claim]:
-    """Drop the items claimed on an earlier day: most of them, on most days."""
-    keys = [c.row["dedupe_key"] for c in claims]
-    taken: set[str] = set()
-    for start in range(0, len(keys), 500):
-        taken |= set(writer.scalars(select(ReminderClaim.dedupe_key).where(
-            ReminderClaim.dedupe_key.in_(keys[start:start + 500]))))
-    writer.rollback()
-    return [c for c in claims if c.row["dedupe_key"] not in taken]
-
-
-def _claim_and_notify(writer: Session, recipient_id: int, claims: list[_Claim], today: date, *,
-                      kind: str | None = None,
-                      subject: str | None = None, dedupe_key: str | None = None) -> Queued | None:
-    """Claim each item for one recipient and put the ones won in one email, in one transaction.
+def queue(session: Session, email: PlannedEmail, today: date) -> Queued | None:
+    """Claim each item of one planned email and put the ones won in the outbox as one email.
 
     The INSERT … ON CONFLICT DO NOTHING is what makes an item go once even when two runs race:
-    the loser's insert returns nothing. A crash leaves nothing half-claimed.
+    the loser's insert returns nothing. Call it in a transaction of its own (one per email), so
+    a crash leaves nothing half-claimed and a claim is never left without its email.
     """
-    won: list[tuple[int, _Claim]] = []
-    for claim in claims:
-        claim_id = writer.scalar(_insert_ignoring_duplicates(writer, {**claim.row, "created_at": utcnow()}))
+    won: list[tuple[int, Claim]] = []
+    for claim in email.claims:
+        claim_id = session.scalar(_insert_ignoring_duplicates(session, {**claim.row, "created_at": utcnow()}))
         if claim_id is not None:
             won.append((claim_id, claim))
     if not won:
-        writer.rollback()
         return None
-    contents = [c.content for _, c in won]
-    if kind is None:
-        kind = "assignment" if {c["kind"] for c in contents} == {"assignment"} else "digest"
-    notification = Notification(recipient_id=recipient_id, kind=kind,
-                                dedupe_key=dedupe_key or f"digest:{recipient_id}:{today}:{min(i for i, _ in won)}",
-                                subject=subject or _subject(contents), items=contents)
-    writer.add(notification)
-    writer.flush()
-    writer.execute(ReminderClaim.__table__.update().where(ReminderClaim.id.in_([i for i, _ in won]))
-                   .values(notification_id=notification.id))
-    writer.commit()
-    return Queued(notification.id, recipient_id, notification.kind, len(won))
-
-
-def claim_and_queue(session: Session, items: list[Item], today: date) -> list[Queued]:
-    """Claim each item; put the ones this run won into one digest per recipient."""
-    claims = [_claim(i) for i in items]
-    queued: list[Queued] = []
-    with _writer(session) as writer:
-        by_recipient: dict[int, list[_Claim]] = defaultdict(list)
-        for claim in _unclaimed(writer, claims):
-            by_recipient[claim.row["recipient_id"]].append(claim)
-        for recipient_id, mine in by_recipient.items():
-            result = _claim_and_notify(writer, recipient_id, mine, today)
-            if result is not None:
-                queued.append(result)
-    return queued
+    sending = _narrowed(email, {c.key for _, c in won})
+    notification = Notification(
+        recipient_id=sending.recipient_id, kind=sending.kind, subject=sending.subject,
+        dedupe_key=sending.dedupe_key or f"digest:{sending.recipient_id}:{today}:{min(i for i, _ in won)}",
+        items=[c.content for c in sending.claims])
+    session.add(notification)
+    session.flush()
+    session.execute(ReminderClaim.__table__.update().where(ReminderClaim.id.in_([i for i, _ in won]))
+                    .values(notification_id=notification.id))
+    return Queued(notification.id, sending.recipient_id, notification.kind, len(won))
 
 
 def run_daily(session: Session, today: date, settings: ReminderSettings) -> RunReport:
-    """The 07:00 job: every reminder due today, plus the weekly summaries when they are due."""
-    report = RunReport(today, is_working_day(today))
-    if not report.working_day:
-        return report
-    report.items = collect(session, today, settings)
-    report.notifications = claim_and_queue(session, report.items, today)
-    report.notifications += queue_weekly_summaries(session, today)
+    """The 07:00 run in one transaction of the caller's (for bulk loads and benchmarks; the
+    scheduler uses jobs.reminders, which commits each email on its own)."""
+    planned = plan(session, today, settings)
+    report = RunReport(today, planned.working_day, [c for e in planned.emails for c in e.claims])
+    for email in unclaimed(session, planned).emails:
+        queued = queue(session, email, today)
+        if queued is not None:
+            report.notifications.append(queued)
     return report
 
 
 def run_assignments(session: Session, today: date) -> list[Queued]:
-    """The frequent job: tell new owners now rather than tomorrow morning."""
-    return claim_and_queue(session, collect(session, today, ReminderSettings(), daily=False), today)
-
-
-def pending_preview(session: Session, items: list[Item]) -> list[Item]:
-    """Items a real run would send: those whose keys are not claimed yet (for --dry-run)."""
-    keys = [i.key for i in items]
-    taken: set[str] = set()
-    for start in range(0, len(keys), 500):
-        taken |= set(session.scalars(select(ReminderClaim.dedupe_key).where(
-            ReminderClaim.dedupe_key.in_(keys[start:start + 500]))))
-    return [i for i in items if i.key not in taken]
+    """The frequent job's work in one transaction of the caller's."""
+    queued = (queue(session, e, today) for e in unclaimed(session, plan_assignments(session, today)).emails)
+    return [q for q in queued if q is not None]
 
 
 # --- weekly summaries ------------------------------------------------------------------
 
-def queue_weekly_summaries(session: Session, today: date) -> list[Queued]:
+def weekly_summaries(session: Session, today: date) -> list[PlannedEmail]:
     """Programme managers get their force's summary, oversight the national one, once a week,
     on the first working day of the week (Monday unless it is a bank holiday)."""
     if today != first_working_day_of_week(today):
@@ -328,27 +381,29 @@ def queue_weekly_summaries(session: Session, today: date) -> list[Queued]:
     year, week, _ = today.isocalendar()
     recipients = session.scalars(select(User).where(
         User.active.is_(True), User.weekly_summary.is_(True),
-        User.role.in_(("programme_manager", "oversight"))))
-    summaries = []
+        User.role.in_(("programme_manager", "oversight"))).order_by(User.id))
+    emails = []
     for user in recipients:
         if _paused(user, today):
             continue
         summary = _force_summary(session, user.force, today) if user.role == "programme_manager" \
             else _national_summary(session, user, today)
-        if summary is not None:
-            summaries.append((user.id, user.force_id, summary))
-    queued = []
-    with _writer(session) as writer:
-        for user_id, force_id, (subject, content) in summaries:
-            key = f"weekly:{user_id}:{year}-W{week:02d}"
-            claim = _Claim({"dedupe_key": key, "recipient_id": user_id, "kind": "weekly_summary",
-                            "action_id": None, "milestone_id": None, "force_id": force_id,
-                            "threshold": f"{year}-W{week:02d}", "due_date": None}, content)
-            result = _claim_and_notify(writer, user_id, [claim], today, kind="weekly_summary", subject=subject,
-                                       dedupe_key=key)
-            if result is not None:
-                queued.append(result)
-    return queued
+        if summary is None:
+            continue
+        subject, content = summary
+        key = f"weekly:{user.id}:{year}-W{week:02d}"
+        claim = Claim({"dedupe_key": key, "recipient_id": user.id, "kind": "weekly_summary",
+                       "action_id": None, "milestone_id": None, "force_id": user.force_id,
+                       "threshold": f"{year}-W{week:02d}", "due_date": None}, content,
+                      subject)  # "Weekly summary: …" says it all
+        emails.append(PlannedEmail(user.id, user.email, "weekly_summary", subject, (claim,), key))
+    return emails
+
+
+def _link(endpoint: str, **args: Any) -> dict[str, Any]:
+    """Where a line of the summary leads, as a route and its arguments: the URL is made when the
+    email is built (services.mail), from BASE_URL as it is then."""
+    return {"endpoint": endpoint, "args": args}
 
 
 def _force_summary(session: Session, force: Force | None, today: date):
@@ -356,22 +411,20 @@ def _force_summary(session: Session, force: Force | None, today: date):
         return None
     counts = plan_queries.force_counts(session, force, today)
     overdue = list(session.scalars(
-        select(Action).where(Action.force_id == force.id, Action.status.not_in(CLOSED_STATUSES),
-                             Action.current_due_date < today)
-        .order_by(Action.current_due_date).limit(20)))
+        select(Action).where(Action.force_id == force.id, plan_rules.overdue_sql(today))
+        .order_by(Action.current_due_date, Action.id).limit(20)))
     due_soon = session.scalar(select(func.count()).select_from(Action).where(
-        Action.force_id == force.id, Action.status.not_in(CLOSED_STATUSES),
-        Action.current_due_date >= today, Action.current_due_date <= today + timedelta(days=14)))
+        Action.force_id == force.id, plan_rules.due_within_sql(today, WEEKLY_DUE_SOON_DAYS)))
     content = {
         "intro": f"This is the weekly summary of the {force.name} improvement plan, as at "
                  f"{today.day} {today:%B %Y}.",
         "figures": [("Actions", counts["actions"]), ("Complete", counts["complete"]),
-                    ("Overdue", counts["overdue"]), ("Due in the next 14 days", due_soon),
+                    ("Overdue", counts["overdue"]), (f"Due in the next {WEEKLY_DUE_SOON_DAYS} days", due_soon),
                     ("Awaiting your sign-off", counts["awaiting_sign_off"])],
         "rows_title": "Overdue actions" if overdue else "",
         "rows": [{"text": f"{a.reference}: {a.title} – {_overdue_label(a.current_due_date, today)}",
-                  "path": f"/actions/{a.id}"} for a in overdue],
-        "path": f"/forces/{force.code}",
+                  **_link("actions.show", action_id=a.id)} for a in overdue],
+        "link": _link("plans.force_plan", code=force.code),
     }
     return f"Weekly summary: {force.name} improvement plan", content
 
@@ -389,7 +442,7 @@ def _national_summary(session: Session, user: User, today: date):
                     ("Complete", complete), ("Overdue", overdue)],
         "rows_title": "Forces with the most overdue actions" if worst else "",
         "rows": [{"text": f"{f.force.name}: {f.overdue} overdue of {f.actions}",
-                  "path": f"/forces/{f.force.code}"} for f in worst],
-        "path": "/forces",
+                  **_link("plans.force_plan", code=f.force.code)} for f in worst],
+        "link": _link("plans.forces"),
     }
     return "Weekly summary: national improvement plans", content

@@ -1,4 +1,4 @@
-"""Reminder thresholds an admin can change without a deploy, with PRODUCT.md §4 as defaults."""
+"""Reminder thresholds an admin can change without a deploy, with the defaults of docs/reminders.md."""
 
 from __future__ import annotations
 

@@ -18,32 +18,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, DueDateChange, Force, Milestone, Pillar, ProgressUpdate
 from improvement_tracker.models.evidence import Evidence
-from improvement_tracker.models.plans import CLOSED_STATUSES, STATUSES
+from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.models.snapshots import ProgressSnapshot
-from improvement_tracker.services.rag import DUE_SOON_DAYS, NO_UPDATE_DAYS, compute_rag
+from improvement_tracker.services import clock, plan_rules
 
 COUNT_FIELDS = (*STATUSES, "red", "amber", "green", "overdue", "milestones", "milestones_due",
                 "milestones_done", "evidence_submitted", "evidence_accepted")
-
-
-def rag_expression(day: date):
-    """Computed RAG as SQL, the same rules as services.rag.compute_rag."""
-    overdue_milestone = exists().where(
-        Milestone.action_id == Action.id, Milestone.completed_date.is_(None), Milestone.due_date < day)
-    quiet_since = datetime.combine(day - timedelta(days=NO_UPDATE_DAYS - 1), datetime.min.time())
-    return case(
-        (Action.status.in_(CLOSED_STATUSES), None),
-        (or_(Action.status == "blocked", Action.current_due_date < day), "red"),
-        (or_(overdue_milestone,
-             and_(Action.current_due_date <= day + timedelta(days=DUE_SOON_DAYS),
-                  Action.last_update_at < quiet_since)), "amber"),
-        else_="green",
-    )
 
 
 @dataclass
@@ -83,8 +68,8 @@ def _store(session: Session, day: date, grid: dict, *, backfilled: bool) -> int:
 def build_live(session: Session, day: date) -> BuildReport:
     """Record `day` from the plan as it stands now (run on the day itself)."""
     grid = _empty_grid(_cells(session))
-    rag = rag_expression(day)
-    late = and_(Action.status.not_in(CLOSED_STATUSES), Action.current_due_date < day)
+    rag = plan_rules.rag_sql(day)
+    late = plan_rules.overdue_sql(day)
     actions = session.execute(
         select(Action.force_id, Action.pillar_id,
                *[_total(Action.status == s) for s in STATUSES],
@@ -178,7 +163,8 @@ class History:
         return cls(actions, status_changes, updates, due_changes, milestones, evidence)
 
     def fill(self, grid: dict, day: date) -> None:
-        end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        # Everything stored before the end of that London day.
+        end = clock.start_of_london_day(day + timedelta(days=1))
         existing: dict[int, tuple[int, int]] = {}
         for action_id, force_id, pillar_id, created_at, current_due in self.actions:
             if created_at >= end:
@@ -201,14 +187,16 @@ class History:
                     break
                 last_update = at
             milestones = [m for m in self.milestones.get(action_id, []) if m.created_at < end]
-            late_milestone = any(m.due_date and m.due_date < day and not (m.completed_date and m.completed_date <= day)
-                                 for m in milestones)
+            late_milestone = any(
+                plan_rules.milestone_is_overdue(m.due_date, m.completed_date if m.completed_date and
+                                                m.completed_date <= day else None, day)
+                for m in milestones)
             counts[status] += 1
-            rag = compute_rag(status=status, due_date=due, last_update_at=last_update,
+            rag = plan_rules.compute_rag(status=status, due_date=due, last_update_at=last_update,
                               has_overdue_milestone=late_milestone, today=day)
             if rag:
                 counts[rag] += 1
-            if status not in CLOSED_STATUSES and due is not None and due < day:
+            if plan_rules.is_overdue(status, due, day):
                 counts["overdue"] += 1
             counts["milestones"] += len(milestones)
             counts["milestones_due"] += sum(1 for m in milestones if m.due_date and m.due_date <= day)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from improvement_tracker import security
 from improvement_tracker.models import Action, ProgressUpdate, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import audit, clock, evidence
+from improvement_tracker.security import MANAGER, SIGNER, WORKER, Refusal
+from improvement_tracker.services import audit, clock, evidence, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 STATUS_LABELS = {
@@ -25,9 +26,6 @@ STATUS_LABELS = {
     "blocked": "Blocked",
     "closed_not_needed": "Closed – not needed",
 }
-
-WORKER, MANAGER, SIGNER = "worker", "manager", "signer"
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -70,17 +68,14 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def may(user: User, action: Action, transition: Transition) -> bool:
-    if transition.who == WORKER:
-        return security.can_work_on_action(user, action)
-    if transition.who == SIGNER:
-        return security.can_sign_off(user, action)
-    return security.can_manage_plan(user, action.force_id)
+def refusal(user: User, action: Action, transition: Transition) -> Refusal | None:
+    """Why this user may not make this move now (security decides who; four-eyes included)."""
+    return security.transition_refusal(user, action, transition.who)
 
 
 def available(user: User, action: Action) -> list[Transition]:
     """The moves this user can make on this action now, for the action page's buttons."""
-    return [t for t in TRANSITIONS.values() if action.status in t.sources and may(user, action, t)]
+    return [t for t in TRANSITIONS.values() if action.status in t.sources and refusal(user, action, t) is None]
 
 
 def apply(session: Session, action: Action, slug: str, note: str, *, actor: User,
@@ -94,10 +89,7 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
         raise ServiceError(
             f"This action is {STATUS_LABELS[action.status].lower()}: it cannot be moved that way now"
         )
-    if transition.who == SIGNER and action.owner_id == actor.id:
-        raise ServiceError("You own this action, so someone else must sign it off")
-    if not may(actor, action, transition):
-        raise PermissionError(slug)
+    audit.enforce(refusal(actor, action, transition))
     note = (note or "").strip()
     if transition.note_required and not note:
         raise ServiceError(transition.note_error, "note")
@@ -111,7 +103,7 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
     if transition.target == "complete":
         action.completed_date = clock.today()
         action.signed_off_by_id = actor.id
-    elif old in ("complete", "closed_not_needed"):
+    elif plan_rules.is_closed(old):
         action.completed_date = None
         action.signed_off_by_id = None
     now = utcnow()
@@ -134,7 +126,7 @@ def add_progress_update(session: Session, action: Action, text: str, *, actor: U
     text = (text or "").strip()
     if not text:
         raise ServiceError("Enter what has happened since the last update", "text")
-    if action.status in ("complete", "closed_not_needed"):
+    if plan_rules.is_closed(action.status):
         raise ServiceError("This action is finished: reopen it before adding updates", "text")
     now = utcnow()
     update = ProgressUpdate(action_id=action.id, author_id=actor.id, text=text, created_at=now)

@@ -50,7 +50,6 @@ class Storage(Protocol):
     def discard(self, staged: StagedFile) -> None: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
-    def exists(self, key: str) -> bool: ...
 
 
 def _fsync_directory(path: Path) -> None:
@@ -116,9 +115,6 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
 
     def _path(self, key: str) -> Path:
         if not KEY_PATTERN.match(key or ""):

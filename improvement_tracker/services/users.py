@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, Force, LoginAttempt, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.models.plans import CLOSED_STATUSES
 from improvement_tracker.models.users import FORCE_ROLES, ROLES
-from improvement_tracker.services import audit
+from improvement_tracker.services import audit, clock, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 MIN_PASSWORD_LENGTH = 12
@@ -129,7 +128,7 @@ def update_user(
         user.session_token = secrets.token_hex(16)
         open_actions = session.scalar(
             select(func.count()).select_from(Action).where(
-                Action.owner_id == user.id, Action.status.not_in(CLOSED_STATUSES)
+                Action.owner_id == user.id, plan_rules.open_sql()
             )
         )
         if "force" in changes and open_actions:
@@ -160,6 +159,12 @@ def set_password(session: Session, user: User, password: str, *, actor: User | N
     user.session_token = secrets.token_hex(16)
     audit.record(session, actor, "user.password_set", "user", user.id, force_id=user.force_id,
                  summary=f"Set the password of {user.email}")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign out everywhere. The session is a signed cookie: a copy taken before sign-out would go on
+    working until it idled out. A new token makes every copy worthless (the person's other sessions too)."""
+    user.session_token = secrets.token_hex(16)
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:
@@ -212,6 +217,10 @@ def authenticate(
     return SignInResult(user=user)
 
 
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
 def force_users(session: Session, force_id: int, *, active_only: bool = True) -> list[User]:
     """People in a force who can own actions."""
     query = select(User).where(User.force_id == force_id)
@@ -225,3 +234,16 @@ def prune_login_attempts(session: Session, *, older_than_days: int = 90) -> int:
     90 days keeps enough to investigate an incident). The caller commits."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     return session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount or 0
+
+
+def set_notification_preferences(session: Session, user: User, *, reminders: bool, paused_until: date | None,
+                                 weekly_summary: bool) -> dict:
+    """A person's own email preferences; returns what changed (and records it, if anything did)."""
+    if paused_until is not None and paused_until < clock.today():
+        raise ServiceError("The pause must end today or later", "paused_until")
+    changes = audit.apply_changes(user, {"reminders_enabled": reminders, "reminders_paused_until": paused_until,
+                                         "weekly_summary": weekly_summary})
+    if changes:
+        audit.record(session, user, "user.notifications_changed", "user", user.id, changes=changes,
+                     force_id=user.force_id, summary="Changed email preferences")
+    return changes

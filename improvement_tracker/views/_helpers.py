@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, flash, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 
 from improvement_tracker.extensions import db
+from improvement_tracker.services import clock, exports
 from improvement_tracker.services.audit import ServiceError
 
 if TYPE_CHECKING:
     from improvement_tracker.models import User
+    from improvement_tracker.services.tables import Table
 
 
-def download(table, fmt: str, name: str) -> Response:
+def download(table: Table, fmt: str, name: str) -> Response:
     """A list or table as a CSV or XLSX attachment (formula cells neutralised by the exporter)."""
-    from improvement_tracker.services import clock, exports
-
     filename = f"{name}-{clock.today().isoformat()}.{fmt}"
     return Response(exports.render(table, fmt), headers={
         "Content-Type": exports.FORMATS[fmt], "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def rendered_fragment(template: str, **context) -> Markup:
-    """A part of a page rendered on its own, to be kept (services.page_cache) and placed in the page."""
-    return Markup(render_template(template, **context))  # noqa: S704  # nosec B704  # Jinja escaped it
 
 
 def me() -> User:
@@ -62,3 +57,18 @@ def commit(message: str | None = None) -> None:
     db.session.commit()
     if message:
         flash(message, "success")
+
+
+def form_page(form: FlaskForm, template: str, save: Callable[[], Any], *, links: dict[str, str] | None = None,
+              **context: Any) -> Any:
+    """The GOV.UK question page: on a valid POST, ``save`` (it calls the service, commits and usually
+    redirects); a rule the service refuses goes next to its field (``show_error``); otherwise — or when
+    ``save`` returns nothing — the page again, with what the user typed."""
+    if form.validate_on_submit():
+        try:
+            response = save()
+            if response is not None:
+                return response
+        except ServiceError as error:
+            show_error(form, error, links)
+    return render_template(template, form=form, **context)

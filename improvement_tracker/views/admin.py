@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
-from sqlalchemy import func, select
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.admin import (
-    COHORT_LABELS,
-    COUNTRY_LABELS,
     NO_FORCE,
     ForceForm,
     PasswordForm,
@@ -23,16 +21,20 @@ from improvement_tracker.forms.admin import (
     choices,
 )
 from improvement_tracker.forms.auth import ConfirmForm
-from improvement_tracker.forms.fields import whole_number
 from improvement_tracker.forms.notifications import ReminderSettingsForm
-from improvement_tracker.models import Force, Notification, Pillar, User
+from improvement_tracker.jobs import health as job_health
+from improvement_tracker.jobs import runs as job_runs
+from improvement_tracker.models import User
+from improvement_tracker.models._types import utcnow
 from improvement_tracker.services import outbox as outbox_service
 from improvement_tracker.services import reference_admin, users
 from improvement_tracker.services import settings as reminder_settings_service
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.views._helpers import commit, me, show_error
+from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.views._helpers import commit, form_page, me, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+T = TypeVar("T")
 
 
 @bp.before_request
@@ -43,11 +45,6 @@ def _admins_only() -> None:
         abort(404)
 
 
-@bp.context_processor
-def _labels() -> dict:
-    return {"COUNTRY_LABELS": COUNTRY_LABELS, "COHORT_LABELS": COHORT_LABELS}
-
-
 @bp.get("/")
 def index():
     return render_template("admin/index.html", counts=reference_admin.counts(db.session))
@@ -55,11 +52,15 @@ def index():
 
 # --- users ------------------------------------------------------------------------------
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
+def _found(obj: T | None) -> T:
+    """Administrators see everything: anything that does not exist is a 404."""
+    if obj is None:
         abort(404)
-    return user
+    return obj
+
+
+def _user_or_404(user_id: int) -> User:
+    return _found(users.user_by_id(db.session, user_id))
 
 
 def _force_choices() -> list:
@@ -109,22 +110,18 @@ def users_list():
                            pagination=_pagination(result.page, result.pages, args))
 
 
-
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = UserForm()
     form.force.choices = [NO_FORCE, *_force_choices()]
-    if form.validate_on_submit():
-        try:
-            user = users.create_user(
-                db.session, email=form.email.data, name=form.name.data, role=form.role.data,
-                force_code=form.force.data or None, password=form.password.data, actor=me(),
-            )
-            commit(f"{user.name} can now sign in with {user.email}")
-            return redirect(url_for("admin.users"))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/user_new.html", form=form)
+
+    def save():
+        user = users.create_user(db.session, email=form.email.data, name=form.name.data, role=form.role.data,
+                                 force_code=form.force.data or None, password=form.password.data, actor=me())
+        commit(f"{user.name} can now sign in with {user.email}")
+        return redirect(url_for("admin.users"))
+
+    return form_page(form, "admin/user_new.html", save)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -133,16 +130,15 @@ def user_edit(user_id: int):
     form = UserEditForm(data={"name": user.name, "role": user.role,
                               "force": user.force.code if user.force else ""})
     form.force.choices = [NO_FORCE, *_force_choices()]
-    if form.validate_on_submit():
-        try:
-            changes = users.update_user(db.session, user, name=form.name.data, role=form.role.data,
-                                        force_code=form.force.data or None, actor=me())
-            commit(f"Changes to {user.name} saved" if changes else "Nothing was changed")
-            _keep_me_signed_in(user)
-            return redirect(url_for("admin.users"))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/user_edit.html", form=form, user=user)
+
+    def save():
+        changes = users.update_user(db.session, user, name=form.name.data, role=form.role.data,
+                                    force_code=form.force.data or None, actor=me())
+        commit(f"Changes to {user.name} saved" if changes else "Nothing was changed")
+        _keep_me_signed_in(user)
+        return redirect(url_for("admin.users"))
+
+    return form_page(form, "admin/user_edit.html", save, user=user)
 
 
 def _set_active(user_id: int, active: bool):
@@ -172,25 +168,17 @@ def user_reactivate(user_id: int):
 def user_password(user_id: int):
     user = _user_or_404(user_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            users.set_password(db.session, user, form.password.data, actor=me())
-            commit(f"New password set for {user.name}. Give it to them in person or by phone")
-            _keep_me_signed_in(user)
-            return redirect(url_for("admin.user_edit", user_id=user.id))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/user_password.html", form=form, user=user)
+
+    def save():
+        users.set_password(db.session, user, form.password.data, actor=me())
+        commit(f"New password set for {user.name}. Give it to them in person or by phone")
+        _keep_me_signed_in(user)
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+
+    return form_page(form, "admin/user_password.html", save, user=user)
 
 
 # --- pillars ----------------------------------------------------------------------------
-
-def _pillar_or_404(code: str) -> Pillar:
-    pillar = reference_admin.pillar_by_code(db.session, code)
-    if pillar is None:
-        abort(404)
-    return pillar
-
 
 @bp.get("/pillars")
 def pillars():
@@ -199,27 +187,19 @@ def pillars():
 
 @bp.route("/pillars/<code>/edit", methods=["GET", "POST"])
 def pillar_edit(code: str):
-    pillar = _pillar_or_404(code)
+    pillar = _found(reference_admin.pillar_by_code(db.session, code))
     form = PillarForm(obj=pillar)
-    if form.validate_on_submit():
-        try:
-            changes = reference_admin.update_pillar(db.session, pillar, name=form.name.data,
-                                                    description=form.description.data or "", actor=me())
-            commit(f"Pillar {pillar.code} saved" if changes else "Nothing was changed")
-            return redirect(url_for("admin.pillars"))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/pillar_edit.html", form=form, pillar=pillar)
+
+    def save():
+        changes = reference_admin.update_pillar(db.session, pillar, name=form.name.data,
+                                                description=form.description.data or "", actor=me())
+        commit(f"Pillar {pillar.code} saved" if changes else "Nothing was changed")
+        return redirect(url_for("admin.pillars"))
+
+    return form_page(form, "admin/pillar_edit.html", save, pillar=pillar)
 
 
 # --- forces -----------------------------------------------------------------------------
-
-def _force_or_404(code: str) -> Force:
-    force = reference_admin.force_by_code(db.session, code)
-    if force is None:
-        abort(404)
-    return force
-
 
 @bp.get("/forces")
 def forces():
@@ -230,31 +210,28 @@ def forces():
 @bp.route("/forces/new", methods=["GET", "POST"])
 def force_new():
     form = ForceForm()
-    if form.validate_on_submit():
-        try:
-            force = reference_admin.create_force(db.session, name=form.name.data, country=form.country.data,
-                                                 cohort=form.cohort.data, actor=me())
-            commit(f"{force.name} added")
-            return redirect(url_for("admin.forces"))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/force_form.html", form=form, force=None)
+
+    def save():
+        force = reference_admin.create_force(db.session, name=form.name.data, country=form.country.data,
+                                             cohort=form.cohort.data, actor=me())
+        commit(f"{force.name} added")
+        return redirect(url_for("admin.forces"))
+
+    return form_page(form, "admin/force_form.html", save, force=None)
 
 
 @bp.route("/forces/<code>/edit", methods=["GET", "POST"])
 def force_edit(code: str):
-    force = _force_or_404(code)
+    force = _found(reference_admin.force_by_code(db.session, code))
     form = ForceForm(obj=force)
-    if form.validate_on_submit():
-        try:
-            changes = reference_admin.update_force(db.session, force, name=form.name.data,
-                                                   country=form.country.data, cohort=form.cohort.data,
-                                                   actor=me())
-            commit(f"{force.name} saved" if changes else "Nothing was changed")
-            return redirect(url_for("admin.forces"))
-        except ServiceError as error:
-            show_error(form, error)
-    return render_template("admin/force_form.html", form=form, force=force)
+
+    def save():
+        changes = reference_admin.update_force(db.session, force, name=form.name.data, country=form.country.data,
+                                               cohort=form.cohort.data, actor=me())
+        commit(f"{force.name} saved" if changes else "Nothing was changed")
+        return redirect(url_for("admin.forces"))
+
+    return form_page(form, "admin/force_form.html", save, force=force)
 
 
 # --- reminders and the outbox ----------------------------------------------------------
@@ -287,17 +264,13 @@ def reminder_settings():
 
 @bp.get("/outbox")
 def outbox():
-    problems = list(db.session.scalars(
-        select(Notification).where(Notification.status.in_(("failed", "sending")))
-        .order_by(Notification.created_at.desc()).limit(200)))
-    counts = dict(db.session.execute(
-        select(Notification.status, func.count()).group_by(Notification.status)).all())
-    return render_template("admin/outbox.html", problems=problems, counts=counts, confirm=ConfirmForm())
+    return render_template("admin/outbox.html", problems=outbox_service.needing_attention(db.session),
+                           counts=outbox_service.status_counts(db.session), confirm=ConfirmForm())
 
 
 @bp.post("/outbox/<int:notification_id>/retry")
 def outbox_retry(notification_id: int):
-    notification = db.session.get(Notification, notification_id)
+    notification = outbox_service.by_id(db.session, notification_id)
     if notification is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
@@ -308,3 +281,11 @@ def outbox_retry(notification_id: int):
             db.session.rollback()
             flash(error.message, "error")
     return redirect(url_for("admin.outbox"))
+
+
+# --- the scheduler ----------------------------------------------------------------------
+
+@bp.get("/scheduler")
+def scheduler():
+    return render_template("admin/scheduler.html", status=job_health.check(db.session, utcnow()),
+                           recent=job_runs.recent(db.session))

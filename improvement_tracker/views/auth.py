@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -75,9 +74,7 @@ def sign_out():
     if not form.validate_on_submit():
         return redirect(url_for("auth.index"))
     if current_user.is_authenticated:
-        # The session is a signed cookie: a copy taken before sign-out would go on working until it
-        # idled out. A new token makes every copy worthless (and ends the person's other sessions too).
-        current_user.session_token = secrets.token_hex(16)
+        users.end_sessions(db.session, current_user)
         db.session.commit()
     logout_user()
     session.clear()

@@ -1,20 +1,20 @@
 """Dashboards: national (oversight, admin), one force, one pillar across forces; their
-exports and board packs. Figures come from services.dashboards, charts from services.charts."""
+exports and board packs. Figures come from services.dashboards through services.kept."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Pillar
-from improvement_tracker.services import charts, clock
-from improvement_tracker.services import dashboards as service
+from improvement_tracker.models import Force
+from improvement_tracker.services import clock, dashboards, kept, reference_admin
 from improvement_tracker.services.audit import record
-from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
+from improvement_tracker.services.tables import Link, Table
 from improvement_tracker.views._helpers import commit, download, me
+from improvement_tracker.views._scope import force_route
 
 bp = Blueprint("dashboards", __name__)
 FORMAT = "<any(csv, xlsx):fmt>"
@@ -32,25 +32,25 @@ def _national_only() -> None:
         abort(404)
 
 
-def _url(link: service.Link) -> str:
+def _url(link: Link) -> str:
     return url_for(link[0], **link[1])
 
 
-def _download(table: service.Table | None, fmt: str, scope: str) -> Response:
+def _download(table: Table | None, fmt: str, scope: str) -> Response:
     if table is None:
         abort(404)
     return download(table, fmt, f"{scope}-{table.name}")
 
 
-def _national_context():
-    filters = service.Filters.parse(request.args)
-    dashboard = service.national(db.session, clock.today(), filters)
-    if "figures" not in dashboard.derived:
-        dashboard.derived["figures"] = charts.national_figures(dashboard.tables, _url)
-    return {"dashboard": dashboard, "filters": filters, "today": clock.today(),
-            "figures": dashboard.derived["figures"],
-            "cohorts": service.COHORT_LABELS, "countries": service.COUNTRY_LABELS,
-            "pillars": db.session.scalars(select(Pillar).order_by(Pillar.display_order)).all(),
+def _national(filters: dashboards.Filters) -> dashboards.Dashboard:
+    return kept.national_dashboard(db.session, clock.today(), filters, _url)
+
+
+def _national_context() -> dict:
+    filters = dashboards.Filters.parse(request.args)
+    dashboard = _national(filters)
+    return {"dashboard": dashboard, "filters": filters, "today": clock.today(), "figures": dashboard.figures,
+            "cohorts": COHORT_LABELS, "countries": COUNTRY_LABELS, "pillars": reference_admin.pillars(db.session),
             "export_endpoint": "dashboards.national_export", "export_args": filters.args}
 
 
@@ -69,8 +69,7 @@ def national_board_pack():
 @bp.get(f"/dashboards/national/export/<table>.{FORMAT}")
 def national_export(table: str, fmt: str):
     _national_only()
-    filters = service.Filters.parse(request.args)
-    return _download(service.national(db.session, clock.today(), filters).table(table), fmt, "national")
+    return _download(_national(dashboards.Filters.parse(request.args)).table(table), fmt, "national")
 
 
 @bp.post("/dashboards/national/refresh")
@@ -78,62 +77,56 @@ def refresh():
     _national_only()
     user = me()
     security.require(security.can_administer(user))
-    service.refresh_national_cache(db.session, clock.today(), actor=user)
+    dashboards.refresh_national_cache(db.session, clock.today(), actor=user)
     record(db.session, user, "dashboards.cache_refreshed", "setting", None, summary="Refreshed the national dashboard")
     commit("National dashboard figures refreshed")
     return redirect(url_for("dashboards.national"))
 
 
-def _pillar_or_404(pillar_code: str) -> Pillar:
-    pillar = db.session.scalar(select(Pillar).where(Pillar.code == pillar_code))
+def _pillar_view(pillar_code: str):
+    pillar = reference_admin.pillar_by_code(db.session, pillar_code)
     if pillar is None:
         abort(404)
-    return pillar
+    filters = dashboards.Filters.parse(request.args)
+    return pillar, filters, kept.pillar_view(db.session, clock.today(), pillar, filters)
 
 
 @bp.get("/dashboards/pillars/<pillar_code>")
 def pillar(pillar_code: str):
     _national_only()
-    chosen = _pillar_or_404(pillar_code)
-    filters = service.Filters.parse(request.args)
-    dashboard = service.pillar_view(db.session, clock.today(), chosen, filters)
+    chosen, filters, dashboard = _pillar_view(pillar_code)
     return render_template(
-        "dashboards/pillar.html", dashboard=dashboard, pillar=chosen, filters=filters,
-        figures=charts.pillar_figures(dashboard.tables), cohorts=service.COHORT_LABELS,
-        countries=service.COUNTRY_LABELS, export_endpoint="dashboards.pillar_export",
+        "dashboards/pillar.html", dashboard=dashboard, pillar=chosen, filters=filters, figures=dashboard.figures,
+        cohorts=COHORT_LABELS, countries=COUNTRY_LABELS, export_endpoint="dashboards.pillar_export",
         export_args={"pillar_code": chosen.code, **filters.args})
 
 
 @bp.get(f"/dashboards/pillars/<pillar_code>/export/<table>.{FORMAT}")
 def pillar_export(pillar_code: str, table: str, fmt: str):
     _national_only()
-    chosen = _pillar_or_404(pillar_code)
-    dashboard = service.pillar_view(db.session, clock.today(), chosen, service.Filters.parse(request.args))
+    chosen, _filters, dashboard = _pillar_view(pillar_code)
     return _download(dashboard.table(table), fmt, f"pillar-{chosen.code}")
 
 
-def _force_context(code: str):
-    force = security.force_or_404(db.session, me(), code)
-    today = clock.today()
-    dashboard = service.force(db.session, today, force)
-    if "figures" not in dashboard.derived:
-        dashboard.derived["figures"] = charts.force_figures(dashboard.tables, list(STATUS_LABELS.values()), today)
-    return {"force": force, "dashboard": dashboard, "today": today,
-            "figures": dashboard.derived["figures"],
+def _force_context(force: Force) -> dict:
+    dashboard = kept.force_dashboard(db.session, clock.today(), force)
+    return {"force": force, "dashboard": dashboard, "today": clock.today(), "figures": dashboard.figures,
             "export_endpoint": "dashboards.force_export", "export_args": {"code": force.code}}
 
 
 @bp.get("/forces/<code>/dashboard")
-def force(code: str):
-    return render_template("dashboards/force.html", **_force_context(code))
+@force_route()
+def force(force: Force):
+    return render_template("dashboards/force.html", **_force_context(force))
 
 
 @bp.get("/forces/<code>/dashboard/board-pack")
-def force_board_pack(code: str):
-    return render_template("dashboards/board_pack.html", scope="force", **_force_context(code))
+@force_route()
+def force_board_pack(force: Force):
+    return render_template("dashboards/board_pack.html", scope="force", **_force_context(force))
 
 
 @bp.get(f"/forces/<code>/dashboard/export/<table>.{FORMAT}")
-def force_export(code: str, table: str, fmt: str):
-    force = security.force_or_404(db.session, me(), code)
-    return _download(service.force(db.session, clock.today(), force).table(table), fmt, force.code)
+@force_route()
+def force_export(force: Force, table: str, fmt: str):
+    return _download(kept.force_dashboard(db.session, clock.today(), force).table(table), fmt, force.code)

@@ -21,10 +21,10 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.forms.imports import ConfirmImportForm, ImportUploadForm
 from improvement_tracker.models import Force, User
-from improvement_tracker.services import import_template, imports
-from improvement_tracker.services.import_reader import MAX_FILE_BYTES, FileRefused
+from improvement_tracker.services import imports, reference_admin
+from improvement_tracker.services.imports import template as import_template
+from improvement_tracker.services.imports.workbook import MAX_FILE_BYTES, FileRefused
 from improvement_tracker.views._helpers import me
-from improvement_tracker.views.plans import pillars
 
 bp = Blueprint("imports", __name__)
 
@@ -62,7 +62,7 @@ def _stored_or_404(code: str, key: str) -> tuple[User, Force, imports.StoredImpo
 @bp.get("/forces/<code>/import/template.xlsx")
 def template_xlsx(code: str):
     _manager_of(code)
-    data = import_template.build_xlsx([(p.code, p.name) for p in pillars()])
+    data = import_template.build_xlsx([(p.code, p.name) for p in reference_admin.pillars(db.session)])
     return send_file(io.BytesIO(data), mimetype=import_template.XLSX_MIMETYPE, as_attachment=True,
                      download_name="improvement-plan-import-template.xlsx")
 

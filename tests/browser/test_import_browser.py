@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from improvement_tracker.services.imports import SHEETS_BY_KIND
+from improvement_tracker.services.imports.columns import SHEETS_BY_KIND
 from tests import factories
 from tests import import_sheets as sheets
 from tests.browser.conftest import sign_in, visit_checked

@@ -82,3 +82,27 @@ def test_admin_reminder_settings_and_failed_emails(page):
     page.goto("/admin/outbox")
     expect(page.locator("h1")).to_have_text("Emails that could not be sent")
     checked(page, "admin-outbox")
+
+
+def test_admin_sees_a_late_job_on_a_phone(page):
+    from improvement_tracker import jobs
+    from improvement_tracker.extensions import db
+    from improvement_tracker.jobs import runs
+    from improvement_tracker.models._types import utcnow
+    from tests.browser.test_reflow_browser import assert_no_sideways_scroll
+
+    with jobs.transactions(db.session)() as session:
+        runs.scheduler_started(session, now=utcnow() - timedelta(days=3))
+        run = runs.start(session, "daily_reminders", now=utcnow() - timedelta(days=3))
+        runs.finish(session, run, counts={"emails_queued": 12, "emails_sent": 12})
+        runs.finish(session, runs.start(session, "daily_snapshot"), error=ValueError("a very long reason " * 8))
+    admin = factories.create_user("admin", None)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, admin)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Scheduled jobs").click()
+    expect(page.locator("h1")).to_have_text("Scheduled jobs")
+    expect(page.locator("#job-daily_reminders")).to_contain_text("Late")
+    expect(page.locator("#job-daily_snapshot")).to_contain_text("Failed")
+    assert_no_sideways_scroll(page, "the scheduled jobs page")
+    checked(page, "admin-scheduler-phone")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, Finding, Force, Pillar, User
-from improvement_tracker.services import plans
+from improvement_tracker.services import clock, plan_version, plans
 from tests import factories, files
 from tests.security.conftest import OWN, browser, methods, rules
 
@@ -73,12 +73,12 @@ def test_every_download_route_is_covered(app):
 
 
 def test_dashboard_tables_listed_here_are_all_the_tables(app, world):
-    from improvement_tracker.services import dashboards
+    from improvement_tracker.services import clock, dashboards, kept
 
-    today = date.today()
-    national = dashboards.national(db.session, today, dashboards.Filters())
-    force = dashboards.force(db.session, today, factories.force(OWN))
-    pillar = dashboards.pillar_view(db.session, today, factories.pillar("P1"), dashboards.Filters())
+    today = clock.today()
+    national = kept.national_dashboard(db.session, today, dashboards.Filters(), lambda link: "/")
+    force = kept.force_dashboard(db.session, today, factories.force(OWN))
+    pillar = kept.pillar_view(db.session, today, factories.pillar("P1"), dashboards.Filters())
     assert set(national.tables) == set(DASHBOARDS["dashboards.national_export"][1])
     assert set(force.tables) == set(DASHBOARDS["dashboards.force_export"][1])
     assert set(pillar.tables) == set(DASHBOARDS["dashboards.pillar_export"][1])
@@ -96,9 +96,10 @@ def planted(app, world):
     action = db.session.get(Action, world.own.action_id)
     action.title, action.reference = PAYLOADS["action_title"], PAYLOADS["action_reference"]
     db.session.get(Finding, world.own.finding_id).reference = PAYLOADS["finding_reference"]
+    plan_version.bump_every_force(db.session)  # names every page shows, changed by hand
     db.session.commit()
     # Overdue, re-planned, and declared differently from its computed RAG: so it is in every table.
-    plans.change_due_date(db.session, action, date.today() - timedelta(days=5), "Slipped", actor=world.own.pm)
+    plans.change_due_date(db.session, action, clock.today() - timedelta(days=5), "Slipped", actor=world.own.pm)
     plans.declare_rag(db.session, action, "green", "We are fine", actor=world.own.pm)
     db.session.commit()
     factories.create_evidence(action, owner, files.pdf("Register"), PAYLOADS["evidence_file"],

@@ -257,6 +257,7 @@ def _reminder_emails(action_id: int) -> dict:
     monday = first_working_day_of_week(date.today())
     action = db.session.get(Action, action_id)
     action.current_due_date = monday - timedelta(days=3)  # overdue on the day the reminders run
+    factories.changed(action)
     db.session.commit()
     reminders.run_daily(db.session, monday, reminder_settings.load(db.session))
     built = {}

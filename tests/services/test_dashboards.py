@@ -13,11 +13,16 @@ from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import DueDateChange, Milestone, Setting
-from improvement_tracker.services import charts, dashboards, exports, snapshots
-from improvement_tracker.services.dashboards import Filters, Table
+from improvement_tracker.services import charts, clock, dashboards, exports, kept, snapshots
+from improvement_tracker.services.dashboards import Filters
+from improvement_tracker.services.tables import Table
 from tests import factories
 
-TODAY = date.today()
+TODAY = clock.today()
+
+
+def national_board(today: date, filters: Filters) -> dashboards.Dashboard:
+    return kept.national_dashboard(db.session, today, filters, lambda link: f"/{link[0]}")
 
 
 @pytest.fixture
@@ -52,6 +57,7 @@ def plan(app):
     db.session.add(DueDateChange(action_id=a["due_today"].id, old_date=TODAY - timedelta(days=30),
                                  new_date=TODAY - timedelta(days=20), reason="Moved again"))
     a["due_today"].original_due_date = TODAY - timedelta(days=30)
+    factories.changed(a["overdue"])
     db.session.commit()
     factories.create_evidence(a["overdue"], owner)
     return a
@@ -62,7 +68,7 @@ def rows_by_first(table: Table) -> dict:
 
 
 def test_national_figures_equal_the_known_answers(plan):
-    board = dashboards.national(db.session, TODAY, Filters())
+    board = national_board(TODAY, Filters())
     h = board.headline
     assert (h["actions"], h["complete"], h["closed"], h["overdue"]) == (8, 2, 1, 1)
     assert h["percent_complete"] == 29  # 2 of 7 (closed as not needed left out)
@@ -88,11 +94,11 @@ def test_national_figures_equal_the_known_answers(plan):
 
 
 def test_filters_by_cohort_and_country(plan):
-    wales = dashboards.national(db.session, TODAY, Filters(country="wales"))
+    wales = national_board(TODAY, Filters(country="wales"))
     assert wales.headline["actions"] == 0
     assert {r[0] for r in wales.tables["completion"].rows} == {"Dyfed-Powys", "Gwent", "North Wales", "South Wales"}
     assert wales.tables["rag-disagreements"].rows == []
-    pathfinders = dashboards.national(db.session, TODAY, Filters(cohort="pathfinder"))
+    pathfinders = national_board(TODAY, Filters(cohort="pathfinder"))
     assert len(pathfinders.tables["completion"].rows) == 5
     assert pathfinders.headline["actions"] == 8
     assert Filters.parse({"cohort": "nonsense", "country": "wales"}) == Filters(None, "wales")
@@ -103,19 +109,19 @@ def test_trend_comes_from_the_snapshots(plan):
     snapshots.build_live(db.session, TODAY - timedelta(weeks=1))  # the same plan, recorded a week ago
     snapshots.build_live(db.session, TODAY - timedelta(days=3))  # not on the weekly grid: left out
     db.session.commit()
-    trend = dashboards.national(db.session, TODAY, Filters()).tables["trend"]
+    trend = national_board(TODAY, Filters()).tables["trend"]
     assert trend.column(0) == [TODAY - timedelta(weeks=1), TODAY]
     assert trend.rows[-1][1:3] == [33, 0]  # P1: 2 of 6 (Durham's too); P2: 0 of 1
 
 
 def test_pillar_view_ranks_forces(plan):
-    view = dashboards.pillar_view(db.session, TODAY, factories.pillar("P1"), Filters())
+    view = kept.pillar_view(db.session, TODAY, factories.pillar("P1"), Filters())
     assert [row[:3] for row in view.tables["ranking"].rows] == [[1, "Durham", 100], [2, "Avon and Somerset", 20]]
     assert view.tables["ranking"].links[1][1] == ("plans.force_plan", {"code": "avon-and-somerset", "pillar": "P1"})
 
 
 def test_force_dashboard_figures(plan):
-    board = dashboards.force(db.session, TODAY, factories.force())
+    board = kept.force_dashboard(db.session, TODAY, factories.force())
     status = rows_by_first(board.tables["status-by-pillar"])
     # not started, in progress, awaiting, complete, blocked, closed, overdue, red, amber, green
     assert status["P1 Suspect-focused investigations"][1:] == [1, 2, 0, 1, 1, 1, 1, 2, 0, 2]
@@ -136,14 +142,14 @@ def test_force_dashboard_figures(plan):
 
 
 def test_force_dashboard_sees_only_that_force(plan):
-    board = dashboards.force(db.session, TODAY, factories.force("durham"))
+    board = kept.force_dashboard(db.session, TODAY, factories.force("durham"))
     assert board.headline["actions"] == 1
     assert board.tables["overdue-actions"].rows == []
     assert board.tables["evidence-awaiting-review"].rows == []
 
 
 def test_chart_json_carries_the_table_numbers(plan, app):
-    board = dashboards.national(db.session, TODAY, Filters())
+    board = national_board(TODAY, Filters())
     with app.test_request_context():
         from flask import url_for
         figures = charts.national_figures(board.tables, lambda link: url_for(link[0], **link[1]))
@@ -162,14 +168,14 @@ def test_cache_is_read_until_refreshed(plan):
     dashboards.refresh_national_cache(db.session, TODAY)
     db.session.commit()
     factories.create_action(factories.create_user("action_owner"), reference="NEW")
-    cached = dashboards.national(db.session, TODAY, Filters())
+    cached = national_board(TODAY, Filters())
     assert cached.computed_at is not None and cached.headline["actions"] == 8  # as cached
     assert len(cached.tables["rag-disagreements"].rows) == 1  # always live
-    tomorrow = dashboards.national(db.session, TODAY + timedelta(days=1), Filters())
+    tomorrow = national_board(TODAY + timedelta(days=1), Filters())
     assert tomorrow.computed_at is None and tomorrow.headline["actions"] == 9  # yesterday's cache is not used
     dashboards.refresh_national_cache(db.session, TODAY)
     db.session.commit()
-    assert dashboards.national(db.session, TODAY, Filters()).headline["actions"] == 9
+    assert national_board(TODAY, Filters()).headline["actions"] == 9
 
 
 def test_scheduler_job_refreshes_the_cache(plan, app):
@@ -225,7 +231,7 @@ def test_xlsx_round_trip(app):
 
 
 def test_dashboard_table_exports_match_the_table(plan):
-    table = dashboards.force(db.session, TODAY, factories.force()).tables["overdue-actions"]
+    table = kept.force_dashboard(db.session, TODAY, factories.force()).tables["overdue-actions"]
     rows = list(csv.reader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
     assert rows[1][:2] == ["P1-3", "'=HYPERLINK(\"http://evil\")"]
     sheet = load_workbook(io.BytesIO(exports.to_xlsx(table)), read_only=True).active
@@ -235,8 +241,9 @@ def test_dashboard_table_exports_match_the_table(plan):
 def test_milestones_not_in_the_force_are_not_counted(plan):
     durham_action = plan["durham"]
     db.session.add(Milestone(action_id=durham_action.id, title="Elsewhere", due_date=TODAY, position=1))
+    factories.changed(durham_action)
     db.session.commit()
-    burn = dashboards.force(db.session, TODAY, factories.force()).tables["milestone-burn-up"]
+    burn = kept.force_dashboard(db.session, TODAY, factories.force()).tables["milestone-burn-up"]
     assert burn.rows[-1][3] == 3
 
 
@@ -248,16 +255,16 @@ def test_every_figure_is_valid_plotly(plan, app):
     from improvement_tracker.services.status import STATUS_LABELS
 
     snapshots.build_live(db.session, TODAY)
-    national = dashboards.national(db.session, TODAY, Filters())
+    national = national_board(TODAY, Filters())
     force = db.session.query(Force).filter_by(code="avon-and-somerset").one()
     pillar = db.session.query(Pillar).filter_by(code="P1").one()
     with app.test_request_context():
         from flask import url_for
         figures = {
             **charts.national_figures(national.tables, lambda link: url_for(link[0], **link[1])),
-            **charts.force_figures(dashboards.force(db.session, TODAY, force).tables,
+            **charts.force_figures(kept.force_dashboard(db.session, TODAY, force).tables,
                                    list(STATUS_LABELS.values()), TODAY),
-            **charts.pillar_figures(dashboards.pillar_view(db.session, TODAY, pillar, Filters()).tables),
+            **charts.pillar_figures(kept.pillar_view(db.session, TODAY, pillar, Filters()).tables),
         }
     assert set(figures) >= {"completion", "rag-by-pillar", "most-overdue", "status-by-pillar",
                             "milestone-burn-up", "ranking"}

@@ -329,6 +329,7 @@ def test_nobody_reviews_their_own_upload_or_a_finished_action(owner, storage):
     done = factories.create_action(owner, status="in_progress")
     late = factories.create_evidence(done, owner)
     done.status = "complete"
+    factories.changed(done)
     db.session.commit()
     with pytest.raises(ServiceError, match="reopen it"):
         evidence.review(db.session, late, "accepted", "", actor=pm)
@@ -360,6 +361,7 @@ def test_withdraw_and_purge_rules(action, owner, storage):
 def test_owner_cannot_withdraw_from_a_finished_action_but_the_pm_can(action, owner, storage):
     item = factories.create_evidence(action, owner)
     action.status = "complete"
+    factories.changed(action)
     db.session.commit()
     with pytest.raises(ServiceError, match="ask your programme manager"):
         evidence.withdraw(db.session, item, "oops", actor=owner)
@@ -374,6 +376,7 @@ def test_sign_off_rule(owner, storage):
     pending = factories.create_evidence(action, owner, files.pdf(), "a.pdf")
     accepted = factories.create_evidence(action, owner, files.png(), "b.png")
     action.status = "awaiting_sign_off"
+    factories.changed(action)
     db.session.commit()
     with pytest.raises(ServiceError, match="2 files are still to be accepted or rejected"):
         status.apply(db.session, action, "sign-off", "", actor=pm, no_evidence_reason="Not needed")

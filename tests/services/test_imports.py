@@ -27,9 +27,12 @@ from improvement_tracker.models import (
     ProgressUpdate,
     User,
 )
-from improvement_tracker.services import clock, import_reader, import_template, imports, users
-from improvement_tracker.services.import_reader import MAX_ROWS, FileRefused
-from improvement_tracker.services.imports import CellError, Problem, parse_date
+from improvement_tracker.services import clock, imports, users
+from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.services.imports import Problem, staging, workbook
+from improvement_tracker.services.imports import template as import_template
+from improvement_tracker.services.imports.cells import CellError, parse_date
+from improvement_tracker.services.imports.workbook import MAX_ROWS, FileRefused
 from tests import factories
 from tests import import_sheets as sheets
 
@@ -517,7 +520,7 @@ def test_owners_who_are_not_users_yet_can_be_added_as_action_owners(pm, owner):
         ("new.person@example.police.uk", "Nia Person", ["Actions row 3", "Actions row 4"]),
         ("sam.smith@example.police.uk", "Sam Smith", ["Actions row 5"]),
     ]
-    with pytest.raises(imports.ServiceError):
+    with pytest.raises(ServiceError):
         imports.apply(db.session, factories.force(), report, actor=pm, create_owners=False)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
@@ -643,7 +646,7 @@ def test_files_that_cannot_be_imported_are_refused_with_a_reason(pm, data, filen
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(pm, monkeypatch):
-    monkeypatch.setattr(import_reader, "MAX_UNZIPPED_BYTES", 4 * 1024 * 1024)  # 150 MB in real life
+    monkeypatch.setattr(workbook, "MAX_UNZIPPED_BYTES", 4 * 1024 * 1024)  # 150 MB in real life
     bomb = _with_entry(TEMPLATE, "xl/padding.bin", b"\x00" * (5 * 1024 * 1024))
     assert len(bomb) < 100 * 1024
     report = check(bomb, pm)
@@ -704,8 +707,8 @@ def test_a_new_upload_replaces_the_users_earlier_one_and_old_ones_expire(tmp_pat
     assert imports.load(tmp_path, first.key, user_id=1, force_id=2) is None
     assert imports.load(tmp_path, second.key, user_id=1, force_id=2) is not None
     assert imports.load(tmp_path, colleague.key, user_id=5, force_id=2) is not None
-    later = imports.time.time() + imports.MAX_AGE_SECONDS + 1
-    monkeypatch.setattr(imports.time, "time", lambda: later)
+    later = staging.time.time() + staging.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(staging.time, "time", lambda: later)
     assert imports.load(tmp_path, second.key, user_id=1, force_id=2) is None
     imports.purge(tmp_path)
     assert list(tmp_path.iterdir()) == []

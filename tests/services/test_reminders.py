@@ -14,10 +14,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from improvement_tracker import scheduler
+from improvement_tracker import jobs, scheduler
 from improvement_tracker.extensions import db
+from improvement_tracker.jobs import outbox as outbox_job
 from improvement_tracker.models import Action, Notification, ReminderClaim, User
-from improvement_tracker.services import outbox, plans, reminders
+from improvement_tracker.services import plan_version, plans, reminders
+from improvement_tracker.services import settings as reminder_settings
 from improvement_tracker.services.mail import SmtpSender
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import first_working_day_of_week, is_working_day
@@ -40,6 +42,7 @@ def _action(owner: User, reference: str, due: date | None, status: str = "not_st
     action = factories.create_action(owner, reference=reference, due=due, status=status)
     action.assigned_at = LONG_AGO
     action.last_update_at = last_update
+    plan_version.changed(db.session, action.force_id)  # a hand edit of the plan, as a page would record it
     db.session.commit()
     return action
 
@@ -61,6 +64,12 @@ def month_plan(app):
     _action(people["sam"], "D", date(2027, 12, 1), status="in_progress", last_update=datetime(2027, 2, 1, 10))
     _action(people["olive"], "NO-DATE", None)
     return people
+
+
+def deliver(sender, **kwargs) -> outbox_job.DeliveryReport:
+    """The outbox job, as the scheduler runs it (one transaction per step)."""
+    return outbox_job.deliver(jobs.transactions(db.session), sender, base_url="https://x", mail_from="t@x",
+                              **kwargs)
 
 
 def _received(handler) -> dict[str, list[tuple[str, str]]]:
@@ -221,10 +230,9 @@ def test_smtp_refusals_are_retried_then_sent_once(mail_app, smtp_server):
     with mail_app.app_context():
         sender = SmtpSender("127.0.0.1", port)
         later = datetime.now() + timedelta(days=1)
-        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x", now=later)
-        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x", now=later)
-        outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x",
-                            now=later + timedelta(days=1))
+        deliver(sender, now=later)
+        deliver(sender, now=later)
+        deliver(sender, now=later + timedelta(days=1))
     db.session.expire_all()
     notification = db.session.scalar(select(Notification))
     assert (notification.status, notification.attempts) == ("sent", 3)
@@ -240,8 +248,7 @@ def test_a_server_that_keeps_refusing_leaves_the_email_failed_for_admins(mail_ap
     with mail_app.app_context():
         sender = SmtpSender("127.0.0.1", port)
         for n in range(1, 8):
-            outbox.send_pending(db.session, sender, base_url="https://x", mail_from="t@x",
-                                now=datetime.now() + timedelta(days=n), max_attempts=5)
+            deliver(sender, now=datetime.now() + timedelta(days=n), max_attempts=5)
     db.session.expire_all()
     notification = db.session.scalar(select(Notification))
     assert (notification.status, notification.attempts) == ("failed", 5)
@@ -253,8 +260,7 @@ def test_a_server_that_keeps_refusing_leaves_the_email_failed_for_admins(mail_ap
     handler.refuse = 0
     client_request.post(f"/admin/outbox/{notification.id}/retry")
     with mail_app.app_context():
-        outbox.send_pending(db.session, SmtpSender("127.0.0.1", port), base_url="https://x",
-                            mail_from="t@x")
+        deliver(SmtpSender("127.0.0.1", port))
     assert len(handler.to("o@example.police.uk")) == 1
 
 
@@ -264,13 +270,13 @@ def test_an_email_interrupted_mid_send_is_never_sent_twice(mail_app, smtp_server
     _action(owner, "A", date(2027, 3, 3))
     with mail_app.app_context():
         reminders.run_daily(db.session, date(2027, 3, 3), ReminderSettings())
+        db.session.commit()
         notification = db.session.scalar(select(Notification))
         # The process died after taking the row and before the server answered.
         notification.status = "sending"
         notification.sending_started_at = datetime(2027, 3, 3, 7, 0)
         db.session.commit()
-        report = outbox.send_pending(db.session, SmtpSender("127.0.0.1", port), base_url="https://x",
-                                     mail_from="t@x", now=datetime(2027, 3, 3, 8, 0))
+        report = deliver(SmtpSender("127.0.0.1", port), now=datetime(2027, 3, 3, 8, 0))
         assert report.sent == []
         db.session.refresh(notification)
         assert notification.status == "failed" and "Interrupted" in notification.last_error
@@ -281,7 +287,8 @@ def test_dry_run_sends_and_records_nothing(app, month_plan):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reminders", "run", "--today", "2027-03-01", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "olive@example.police.uk: 2 item(s)" in result.output
+    assert "olive@example.police.uk: 2 improvement actions need your attention (2 items)" in result.output
+    assert "  Due soon: A – Due in 9 days (10 March 2027)" in result.output
     assert db.session.scalar(select(func.count()).select_from(ReminderClaim)) == 0
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
 
@@ -315,3 +322,136 @@ def test_two_processes_on_the_same_day_send_each_email_once(app, month_plan, smt
 def test_weekly_summary_goes_on_the_first_working_day_of_the_week():
     assert first_working_day_of_week(date(2027, 3, 31)) == date(2027, 3, 30)
     assert first_working_day_of_week(date(2027, 3, 3)) == date(2027, 3, 1)
+
+
+# --- the services leave the commit to the jobs ------------------------------------------------
+
+def test_the_reminders_service_leaves_the_commit_to_its_caller(app, month_plan):
+    """What a run claims and queues is kept only when its caller commits (jobs own the transactions)."""
+    report = reminders.run_daily(db.session, date(2027, 3, 1), ReminderSettings())
+    assert len(report.notifications) == 4
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ReminderClaim)) == 0
+
+
+def test_weekly_summaries_come_from_the_0700_run_and_no_other_job(app):
+    assert {job.id for job in scheduler.build(app).get_jobs()} == {
+        "outbox", "housekeeping", "daily_snapshot", "dashboard_cache", "daily_reminders"}
+
+
+# --- what the emails say ----------------------------------------------------------------------
+
+def test_escalations_say_the_threshold_they_were_claimed_under(mail_app, smtp_server, client_request):
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk", name="Olive Owner")
+    pm = factories.create_user("programme_manager", email="pm@example.police.uk")
+    admin = factories.create_user("admin", None)
+    reminder_settings.save(db.session, ReminderSettings(escalation_days=10), actor=admin)
+    db.session.commit()
+    _action(owner, "A", date(2027, 3, 1))
+    with mail_app.app_context():
+        # Claimed on the 11th (10 days overdue), built and sent after the threshold changed again.
+        reminders.run_daily(db.session, date(2027, 3, 11), reminder_settings.load(db.session))
+        reminder_settings.save(db.session, ReminderSettings(escalation_days=21), actor=admin)
+        db.session.commit()
+        deliver(SmtpSender("127.0.0.1", smtp_server[1]))
+    [email] = [m for m in handler.to("pm@example.police.uk") if "attention" in m["Subject"]]
+    for part in ("plain", "html"):
+        body = email.get_body((part,)).get_content()
+        assert "Overdue actions in your force (10 days or more)" in body
+        assert "14 days" not in body and "21 days" not in body
+    assert "owner Olive Owner" in email.get_body(("plain",)).get_content()
+    assert pm.id
+
+
+def test_a_stale_action_counts_london_days(mail_app, smtp_server):
+    """An update at 00:30 BST on 14 June is stored as 23:30 UTC on the 13th: it was made on the 14th."""
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    _action(owner, "A", date(2027, 12, 1), status="in_progress", last_update=datetime(2027, 6, 13, 23, 30))
+    scheduler.daily_reminders(mail_app, date(2027, 7, 9))  # 25 London days: nothing yet
+    assert handler.to("o@example.police.uk") == []
+    scheduler.daily_reminders(mail_app, date(2027, 7, 12))  # Monday: 28 London days
+    [email] = handler.to("o@example.police.uk")
+    assert "No progress update for 28 days" in email.get_body(("plain",)).get_content()
+    claim = db.session.scalar(select(ReminderClaim).where(ReminderClaim.kind == "stale"))
+    assert ":2027-06-14:" in claim.dedupe_key
+
+
+def test_an_owner_assigned_just_after_london_midnight_a_week_ago_is_still_told(mail_app, smtp_server):
+    """Assignments of the last seven London days: 00:30 BST on 7 June is 23:30 UTC on the 6th."""
+    handler, _ = smtp_server
+    owner = factories.create_user("action_owner", email="o@example.police.uk")
+    action = _action(owner, "A", None)
+    action.assigned_at = datetime(2027, 6, 6, 23, 30)
+    plan_version.changed(db.session, action.force_id)
+    db.session.commit()
+    scheduler.daily_reminders(mail_app, date(2027, 6, 14))
+    assert [m["Subject"] for m in handler.to("o@example.police.uk")] == [
+        "An improvement action has been assigned to you"]
+
+
+def _links(message) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    html = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
+    return [a["href"] for a in html.find_all("a")]
+
+
+def test_links_are_made_from_base_url_with_its_port_and_path(app, month_plan):
+    from improvement_tracker.services.mail import build_message
+
+    reminders.run_daily(db.session, date(2027, 3, 1), ReminderSettings())
+    db.session.commit()
+    olive = month_plan["olive"]
+    [digest] = db.session.scalars(select(Notification).where(Notification.recipient_id == olive.id))
+    weekly = db.session.scalar(select(Notification).where(Notification.kind == "weekly_summary",
+                                                          Notification.recipient_id == month_plan["pat"].id))
+    message = build_message(digest, base_url="http://127.0.0.1:8000", mail_from="t@x")
+    ids = sorted(item["action_id"] for item in digest.items)
+    assert _links(message) == [f"http://127.0.0.1:8000/actions/{i}" for i in ids] + [
+        "http://127.0.0.1:8000/notifications"]
+    text = message.get_body(("plain",)).get_content()
+    assert f"  http://127.0.0.1:8000/actions/{ids[0]}\n" in text
+    assert text.rstrip().endswith("Change or pause these emails: http://127.0.0.1:8000/notifications")
+
+    message = build_message(weekly, base_url="http://example.test:8000/tracker", mail_from="t@x")
+    assert _links(message) == ["http://example.test:8000/tracker/forces/avon-and-somerset",
+                               "http://example.test:8000/tracker/notifications"]
+
+
+def test_each_email_is_a_whole_html_document_in_english(app, month_plan):
+    from improvement_tracker.services.mail import build_message
+
+    reminders.run_daily(db.session, date(2027, 3, 1), ReminderSettings())
+    db.session.commit()
+    kinds = set()
+    for notification in db.session.scalars(select(Notification)):
+        html = build_message(notification, base_url="https://x", mail_from="t@x").get_body(("html",)).get_content()
+        assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+        assert f"<title>{notification.subject}</title>" in html
+        kinds.add(notification.kind)
+    assert kinds == {"digest", "weekly_summary"}
+
+
+def test_a_weekly_summary_stored_before_links_were_routes_still_links(app):
+    """Rows queued by the earlier code kept paths; they are read as routes, under today's BASE_URL."""
+    from improvement_tracker.services.mail import build_message
+
+    pm = factories.create_user("programme_manager", email="pm@example.police.uk")
+    action = factories.create_action(pm, reference="OLD")
+    notification = Notification(recipient_id=pm.id, kind="weekly_summary", dedupe_key="weekly:old",
+                                subject="Weekly summary: Avon and Somerset improvement plan",
+                                items=[{"intro": "As at 1 March 2027.", "figures": [["Actions", 1]],
+                                        "rows_title": "Overdue actions",
+                                        "rows": [{"text": "OLD: late", "path": f"/actions/{action.id}"},
+                                                 {"text": "Gone", "path": "/no-such-page"}],
+                                        "path": "/forces/avon-and-somerset"}])
+    db.session.add(notification)
+    db.session.commit()
+    message = build_message(notification, base_url="https://tracker.example/sub", mail_from="t@x")
+    assert _links(message) == [f"https://tracker.example/sub/actions/{action.id}",
+                               "https://tracker.example/sub/forces/avon-and-somerset",
+                               "https://tracker.example/sub/notifications"]
+    assert "* Gone" in message.get_body(("plain",)).get_content()

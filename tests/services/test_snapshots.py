@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, DueDateChange, ProgressSnapshot, ProgressUpdate
-from improvement_tracker.services import rag, snapshots
+from improvement_tracker.services import clock, plan_queries, snapshots
 from tests import factories
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _totals(day: date, force_code: str = "avon-and-somerset") -> dict[str, int]:
@@ -23,6 +23,7 @@ def _totals(day: date, force_code: str = "avon-and-somerset") -> dict[str, int]:
 
 def _quiet(action: Action, days: int) -> None:
     action.last_update_at = datetime.combine(TODAY - timedelta(days=days), datetime.min.time()).replace(hour=12)
+    factories.changed(action)
 
 
 def test_sql_rag_matches_the_rules_at_their_boundaries(app):
@@ -45,7 +46,8 @@ def test_sql_rag_matches_the_rules_at_their_boundaries(app):
     db.session.commit()
     snapshots.build_live(db.session, TODAY)
     db.session.commit()
-    expected = rag.rag_for_actions(db.session, db.session.scalars(select(Action)).all(), TODAY)
+    expected = {k: v.rag for k, v in plan_queries.rags_for(db.session, db.session.scalars(select(Action)).all(),
+                                                            TODAY).items()}
     totals = _totals(TODAY)
     for colour in ("red", "amber", "green"):
         assert totals[colour] == sum(1 for v in expected.values() if v == colour), colour
@@ -80,6 +82,7 @@ def test_a_past_day_is_rebuilt_from_the_plans_history(app):
                       reason="Re-planned", changed_at=_at(3)),
     ])
     action.status, action.status_reason = "blocked", "Waiting"
+    factories.changed(action)
     db.session.commit()
 
     reports = snapshots.backfill(db.session, TODAY, 25)

@@ -60,6 +60,8 @@ ROUTES: dict[str, Route] = {
                           public=True),
     "auth.sign_out": Route(("POST",), dict.fromkeys(ROLES, (REDIRECT, REDIRECT)), public=True),
     "health.healthz": Route(("GET",), EVERYONE_OK, public=True),
+    # Open to anyone, like /healthz; 503 here, as no scheduler has ever started in these tests.
+    "health.scheduler": Route(("GET",), dict.fromkeys(ROLES, (503, 503)), public=True),
     "plans.my_actions": Route(("GET",), {"admin": (REDIRECT, REDIRECT), "oversight": (REDIRECT, REDIRECT),
                                          "programme_manager": (OK, OK), "action_owner": (OK, OK)}),
     "plans.forces": Route(("GET",), {"admin": (OK, OK), "oversight": (OK, OK),
@@ -108,6 +110,7 @@ ROUTES: dict[str, Route] = {
     "admin.reminder_settings": Route(("GET", "POST"), ADMIN_ONLY),
     "admin.outbox": Route(("GET",), ADMIN_ONLY),
     "admin.outbox_retry": Route(("POST",), ADMIN_ONLY),
+    "admin.scheduler": Route(("GET",), ADMIN_ONLY),
     "notifications.preferences": Route(("GET", "POST"), {r: (OK, OK) for r in ROLES if r != "anonymous"}),
     "notifications.ledger": Route(("GET",), READ_PLAN),
     "evidence.upload": Route(("GET", "POST"), WORK_ACTION),

@@ -59,7 +59,8 @@ def test_admin_home_links_to_users_pillars_and_forces_with_counts(client_request
     assert page.h1.get_text(strip=True) == "Administration"
     links = {a.get_text(strip=True): a["href"] for a in page.select("main h2 a")}
     assert links == {"Users": "/admin/users", "Pillars": "/admin/pillars", "Forces": "/admin/forces",
-                     "Reminder settings": "/admin/reminders", "Emails that could not be sent": "/admin/outbox"}
+                     "Reminder settings": "/admin/reminders", "Emails that could not be sent": "/admin/outbox",
+                     "Scheduled jobs": "/admin/scheduler"}
     text = page.select_one("main").get_text(" ", strip=True)
     assert "2 users, 1 active" in text
     assert "6 pillars" in text

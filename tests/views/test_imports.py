@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, AuditEvent, Finding, Milestone, User
-from improvement_tracker.services.imports import SHEETS_BY_KIND
+from improvement_tracker.services.imports.columns import SHEETS_BY_KIND
 from tests import factories
 from tests import import_sheets as sheets
 from tests.conftest import ClientRequest, error_messages

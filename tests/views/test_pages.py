@@ -65,6 +65,23 @@ def test_unexpected_error_is_a_govuk_500_page(tmp_path, database_url):
     assert page.h1.get_text(strip=True) == "Sorry, there is a problem with the service"
 
 
+def test_a_service_refusing_who_you_are_is_the_403_page_not_a_500(tmp_path, database_url, app):
+    """A service that refuses the user's role raises PermissionError (services.audit.enforce)."""
+    from improvement_tracker.services import status
+
+    owner = factories.create_user("action_owner")
+    action_id = factories.create_action(factories.create_user("action_owner"), status="awaiting_sign_off").id
+    other = make_app(str(tmp_path), database_url)
+
+    @other.get("/__sign-off-as-an-owner")
+    def sign_off_as_an_owner():
+        status.apply(db.session, db.session.get(Action, action_id), "sign-off", "", actor=owner)
+
+    page = ClientRequest(other.test_client()).get("/__sign-off-as-an-owner", expected_status=403)
+    assert page.h1.get_text(strip=True) == "You do not have permission to do this"
+    assert db.session.get(Action, action_id).status == "awaiting_sign_off"
+
+
 def test_too_large_request_is_a_govuk_413_page(app, client_request):
     owner = factories.create_user("programme_manager")
     client_request.login(owner)

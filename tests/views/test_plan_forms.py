@@ -157,3 +157,13 @@ def test_edit_action_keeps_due_date_out_of_the_form(pm_request):
     assert (action.title, action.current_due_date, action.priority) == ("Renamed", due, "low")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "action.updated"))
     assert event.changes["title"][1] == "Renamed"
+
+
+def test_new_action_on_a_finding_with_actions_a_to_z_suggests_aa(pm_request):
+    """The next letter after Z is AA, not a crash (it was StopIteration: a 500)."""
+    finding = factories.create_finding(reference="AS-P1-03")
+    owner = factories.create_user("action_owner")
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        factories.create_action(owner, finding=finding, reference=f"AS-P1-03-{letter}")
+    page = pm_request.get(f"/forces/avon-and-somerset/actions/new?finding={finding.id}")
+    assert page.select_one("input[name=reference]")["value"] == "AS-P1-03-AA"

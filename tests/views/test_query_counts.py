@@ -1,50 +1,38 @@
 """How many SQL queries each page issues: at most 20, and the same however many rows it shows.
 
-The benchmark (benchmarks/run.py) counts them on the national dataset; this keeps them from
-creeping back up. Each page is counted on a small generated plan, then again after a bigger
-plan is generated into the same forces: a count that grows with the rows is an N+1.
+The benchmark (benchmarks/run.py) counts them on the national dataset with the same counter
+(benchmarks/query_count.py); this keeps them from creeping back up. Each page is counted on a
+small generated plan, then again after a bigger plan is generated into the same forces: a count
+that grows with the rows is an N+1.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from benchmarks.query_count import counting_queries
+from improvement_tracker.demo import national
+from improvement_tracker.demo.national_people import DOMAIN, PASSWORD
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, Force, Milestone, User
-from improvement_tracker.services import clock, dashboards, national_data
+from improvement_tracker.services import clock, dashboards
 from improvement_tracker.services.storage import LocalStorage
 
 MAX_QUERIES = 20
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def generate(tmp_path, seed: int, actions: int) -> None:
-    national_data.generate(db.session, forces=2, actions_per_force=actions, seed=seed, today=clock.today(),
-                           storage=LocalStorage(tmp_path / "uploads"), max_upload=1024 * 1024,
-                           snapshot_days=3, reminder_days=5)
+    national.generate(db.session, forces=2, actions_per_force=actions, seed=seed, today=clock.today(),
+                      storage=LocalStorage(tmp_path / "uploads"), max_upload=1024 * 1024, commit=db.session.commit,
+                      snapshot_days=3, reminder_days=5)
     dashboards.refresh_national_cache(db.session, clock.today())
     db.session.commit()
 
 
 def pages(seed: int) -> list[tuple[str, str, str]]:
     """(name, who, path) for every page the benchmark measures, and a few more lists."""
-    domain = national_data.DOMAIN
+    domain = DOMAIN
     pm = db.session.scalar(select(User).where(User.email.like(f"pm.%.s{seed}@{domain}")).order_by(User.email))
     code = db.session.get(Force, pm.force_id).code
     # The seed's owner with the most open actions, and their in-progress action with the most
@@ -82,9 +70,9 @@ def count_queries(client_request, seed: int) -> dict[str, int]:
     for name, email, path in pages(seed):
         if email != signed_in:
             client_request.login(db.session.scalar(select(User).where(User.email == email)),
-                                 password=national_data.PASSWORD)
+                                 password=PASSWORD)
             signed_in = email
-        with counting() as statements:
+        with counting_queries(db.engine) as statements:
             if path.endswith(".csv"):
                 response = client_request.client.get(path)
                 assert response.status_code == 200, path

@@ -1,0 +1,31 @@
+"""The nightly and early-morning jobs: the day's snapshots, the national figures, housekeeping."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from improvement_tracker.jobs import Counts, Transaction, runs
+from improvement_tracker.services import dashboards, snapshots, users
+
+
+def snapshot(transaction: Transaction, today: date) -> Counts:
+    """Record today's progress snapshot (one row per force and pillar; a rerun replaces them)."""
+    with transaction() as session:
+        report = snapshots.build_live(session, today)
+    return {"snapshot_rows": report.rows}
+
+
+def national_figures(transaction: Transaction, today: date) -> Counts:
+    """Precompute the heavy national dashboard figures (after the day's snapshots)."""
+    with transaction() as session:
+        dashboards.refresh_national_cache(session, today)
+    return {}
+
+
+def housekeeping(transaction: Transaction, now: datetime) -> Counts:
+    """Forget what nobody needs any more, so the tables do not only grow: sign-in attempts past
+    their use, and job runs older than runs.KEEP_RUNS (the newest of each job stays)."""
+    with transaction() as session:
+        attempts = users.prune_login_attempts(session)
+        job_runs = runs.prune(session, now)
+    return {"sign_in_attempts_removed": attempts, "job_runs_removed": job_runs}

@@ -1,0 +1,186 @@
+"""What pages keep between requests: the one place where anything is cached.
+
+Each worker process keeps what pages work out from a plan — figures, rows, tables, chart data;
+never HTML, never anything of one user's session — in a small least-recently-used map whose
+entries also expire. Every entry has a named key here, made of the name, the database, the
+version of the plans it was worked out from (services.plan_version), today's date and the
+page's own arguments. A write to a force's plan bumps its version, so the next reader works the
+page out again; the old entry ages out. Pages render what they get here on every request, with
+whatever belongs to the request (the user's permissions, forms and their CSRF tokens).
+
+A kept value is only read once kept: nothing may change it (the tests check, by comparing each
+value with a copy taken when it was kept). A change made without the services (a hand-edit in
+the database) bumps no version and is seen when the entry's time-to-live runs out, so entries
+live for minutes, not days.
+"""
+
+from __future__ import annotations
+
+import pickle  # nosec B403  # only our own values, pickled and compared in memory (tests), never loaded
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from improvement_tracker.models import Force, Pillar, User
+from improvement_tracker.services import action_page as action_page_model
+from improvement_tracker.services import charts, dashboards, plan_exports, plan_queries, plan_version
+from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.services.tables import Link, Table
+
+T = TypeVar("T")
+TTL_SECONDS = 300
+MAX_ENTRIES = 256
+
+# The named keys: what each page keeps, and what its entries are keyed by after the name.
+NATIONAL_DASHBOARD = "national dashboard"  # payload stamp, today, filters
+NATIONAL_DISAGREEMENTS = "national RAG disagreements"  # national version, today, filters
+PILLAR_VIEW = "pillar view"  # payload stamp, today, pillar, filters
+FORCE_DASHBOARD = "force dashboard"  # force version, today
+FORCE_PLAN = "force plan"  # force version, today, filters, page, page size
+FORCE_PLAN_EXPORT = "force plan export"  # force version, today, filters
+MY_ACTIONS = "my actions"  # force version, owner, today
+ACTION_PAGE = "action page"  # force version, action, today
+
+
+class ChangedAfterKept(AssertionError):
+    """A kept value was changed by a reader (the tests turn this check on)."""
+
+
+class Kept:
+    """A small least-recently-used map whose entries also expire (one per worker process)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS, *, check_unchanged: bool = False):
+        self.max_entries = max_entries
+        self.ttl = ttl
+        self.check_unchanged = check_unchanged
+        self._entries: OrderedDict[Hashable, tuple[float, Any, bytes | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[0] < self.ttl:
+                self._entries.move_to_end(key)
+                _, value, copy = entry
+                if copy is not None and pickle.dumps(value) != copy:
+                    raise ChangedAfterKept(f"the value kept under {key!r} was changed after it was kept")
+                return value
+        value = make()
+        copy = pickle.dumps(value) if self.check_unchanged else None
+        with self._lock:
+            self._entries[key] = (now, value, copy)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+kept = Kept()
+
+
+def clear() -> None:
+    """Forget everything kept (tests empty the database between them; ids and versions start again)."""
+    kept.clear()
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def _args(values: dict[str, Any]) -> tuple:
+    return tuple(sorted(values.items()))
+
+
+# --- national -------------------------------------------------------------------------------
+
+def national_dashboard(session: Session, today: date, filters: dashboards.Filters,
+                       url_for: Callable[[Link], str]) -> dashboards.Dashboard:
+    """The stored payload's tables and charts (kept until the payload is refreshed), and the
+    RAG disagreements read from the plans as they are now (kept until any plan changes)."""
+    stamp = dashboards.payload_stamp(session)
+
+    def make() -> dashboards.Dashboard:
+        made = dashboards.national_dashboard(*dashboards.national_payload(session, today), filters)
+        made.figures.update(charts.national_figures(made.tables, url_for))
+        return made
+
+    base = make() if stamp is None else kept.get_or_make(
+        (NATIONAL_DASHBOARD, _database(session), stamp, today, _args(filters.args)), make)
+    live = kept.get_or_make(
+        (NATIONAL_DISAGREEMENTS, _database(session), plan_version.national_version(session), today,
+         _args(filters.args)),
+        lambda: dashboards.disagreements(session, today, filters))
+    return dashboards.Dashboard(base.title, {**base.tables, live.name: live}, base.headline, base.computed_at,
+                                base.figures)
+
+
+def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboards.Filters) -> dashboards.Dashboard:
+    stamp = dashboards.payload_stamp(session)
+
+    def make() -> dashboards.Dashboard:
+        made = dashboards.pillar_view(*dashboards.national_payload(session, today), pillar, filters)
+        made.figures.update(charts.pillar_figures(made.tables))
+        return made
+
+    if stamp is None:
+        return make()
+    # The pillar's name is part of the page: a renamed pillar is a new entry.
+    return kept.get_or_make((PILLAR_VIEW, _database(session), stamp, today, pillar.id, pillar.code, pillar.name,
+                             _args(filters.args)), make)
+
+
+# --- one force ------------------------------------------------------------------------------
+
+def force_dashboard(session: Session, today: date, force: Force) -> dashboards.Dashboard:
+    def make() -> dashboards.Dashboard:
+        made = dashboards.force_dashboard(session, today, force)
+        made.figures.update(charts.force_figures(made.tables, list(STATUS_LABELS.values()), today))
+        return made
+
+    return kept.get_or_make(
+        (FORCE_DASHBOARD, _database(session), plan_version.force_version(session, force.id), force.id, today), make)
+
+
+def force_plan(session: Session, force: Force, args: dict[str, str], *, page: int, page_size: int,
+               today: date) -> plan_queries.ForcePlan:
+    """``args``: the plan's filters as given in the query string (plan_queries.FILTER_NAMES)."""
+    return kept.get_or_make(
+        (FORCE_PLAN, _database(session), plan_version.force_version(session, force.id), force.id, today,
+         _args(args), page, page_size),
+        lambda: plan_queries.force_plan(session, force, args, page=page, page_size=page_size, today=today))
+
+
+def force_plan_export(session: Session, force: Force, args: dict[str, str], today: date) -> Table:
+    """The same table for everyone who may see the plan."""
+    def make() -> Table:
+        filters = plan_queries.parse_filters(args, plan_queries.pillar_codes(session))
+        return plan_exports.force_plan(session, force, filters, today)
+
+    return kept.get_or_make(
+        (FORCE_PLAN_EXPORT, _database(session), plan_version.force_version(session, force.id), force.id, today,
+         _args(args)), make)
+
+
+def my_actions(session: Session, user: User, today: date) -> plan_queries.MyActions:
+    """Every change to an owner's actions is a change to their force's plan."""
+    return kept.get_or_make(
+        (MY_ACTIONS, _database(session), plan_version.force_version(session, user.force_id), user.id, user.force_id,
+         today),
+        lambda: plan_queries.my_actions(session, user, today))
+
+
+def action_page(session: Session, action_id: int, force_id: int, today: date) -> action_page_model.ActionPage:
+    """What the action page shows from the plan, for whoever may see the action."""
+    return kept.get_or_make(
+        (ACTION_PAGE, _database(session), plan_version.force_version(session, force_id), action_id, today),
+        lambda: action_page_model.load(session, action_id, today))

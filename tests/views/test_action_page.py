@@ -1,0 +1,61 @@
+"""The action page: what it keeps is the plan's data, shared by everyone who may see the action;
+what each viewer may do is worked out for them on every request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from improvement_tracker.extensions import db
+from improvement_tracker.services import clock, kept
+from tests import factories
+
+
+def _kept_action_pages() -> list:
+    return [key for key in kept.kept._entries if key[0] == kept.ACTION_PAGE]
+
+
+def _link(page, text: str) -> bool:
+    return any(a.get_text(" ", strip=True) == text for a in page.select("a"))
+
+
+def test_one_kept_page_serves_every_viewer_with_their_own_buttons(app, client_request):
+    owner = factories.create_user("action_owner", name="Olive Owner")
+    pm = factories.create_user("programme_manager", name="Pat Manager")
+    action = factories.create_action(owner, status="in_progress", due=clock.today() + timedelta(days=60))
+    url = f"/actions/{action.id}"
+
+    as_owner = client_request.login(owner).get(url)
+    assert _link(as_owner, "Add a progress update") and _link(as_owner, "Ask for sign-off")
+    assert as_owner.select_one(".govuk-summary-list__actions") is None  # the owner cannot move the date
+
+    as_manager = client_request.login(pm).get(url)
+    assert _link(as_manager, "Ask for sign-off")  # a manager can work it too
+    change = as_manager.select_one(".govuk-summary-list__actions a")
+    assert change.get_text(" ", strip=True) == "Change due date"
+    assert change["href"] == f"/actions/{action.id}/due-date"
+    assert len(as_manager.select(".govuk-summary-list__row--no-actions")) == 7  # every row but the due date's
+
+    # Two people, two sessions, one entry: nothing of a session (its CSRF token, its user) is kept.
+    assert len(_kept_action_pages()) == 1
+    for form in as_manager.select("form[method=post]"):
+        assert form.select_one("input[name=csrf_token]")["value"]
+
+
+def test_the_page_says_why_its_rag_is_what_it_is(app, client_request):
+    owner = factories.create_user("action_owner")
+    action = factories.create_action(owner, status="in_progress", due=clock.today() + timedelta(days=12))
+    action.last_update_at = datetime.combine(clock.today() - timedelta(days=40), datetime.min.time())
+    factories.changed(action)
+    db.session.commit()
+    page = client_request.login(owner).get(f"/actions/{action.id}")
+    assert page.select_one("#computed-rag").get_text(" ", strip=True) == \
+        "Computed RAG: Amber Due in 12 days and no update for 40 days"
+
+
+def test_a_change_shows_at_once(app, client_request):
+    owner = factories.create_user("action_owner")
+    action = factories.create_action(owner, status="in_progress")
+    client_request.login(owner)
+    assert client_request.get(f"/actions/{action.id}").find("h1").get_text(strip=True) == action.title
+    client_request.post(f"/actions/{action.id}/updates/new", {"text": "Trained the first cohort"})
+    assert "Trained the first cohort" in client_request.get(f"/actions/{action.id}").get_text()
