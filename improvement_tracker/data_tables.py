@@ -52,10 +52,11 @@ def _render(table: Table, caption_class: str) -> Markup:
             numeric_class = " govuk-table__cell--numeric" if i in numeric else ""
             content = _cell(value)
             if i in links:
-                endpoint, args = links[i]
+                link = links[i]
+                href = link if isinstance(link, str) else url_for(link[0], **link[1])
                 hidden = (f'<span class="govuk-visually-hidden"> {escape(row[0])}, {headers[i]}</span>'
                           if i > 0 and i in numeric else "")
-                content = f'<a class="govuk-link" href="{escape(url_for(endpoint, **args))}">{content}{hidden}</a>'
+                content = f'<a class="govuk-link" href="{escape(href)}">{content}{hidden}</a>'
             if i == 0:
                 out.append(f'<th scope="row" class="govuk-table__header{numeric_class}">{content}</th>')
             else:

@@ -57,13 +57,22 @@ def to_json(fig: Figure) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def completion_heatmap(table: Table, url_for: UrlFor) -> Figure:
+def _href(link: Link | str, url_for: UrlFor | None) -> str:
+    """A table's link, made a URL when the table has not been given its URLs yet (Table.with_urls)."""
+    if isinstance(link, str):
+        return link
+    if url_for is None:
+        raise ValueError("a link to resolve and no url_for to resolve it with")
+    return url_for(link)
+
+
+def completion_heatmap(table: Table, url_for: UrlFor | None = None) -> Figure:
     """Force × pillar % complete; a cell's customdata is the force plan filtered to that pillar."""
     pillar_columns = range(1, len(table.headers) - 1)
     x = [table.headers[i] for i in pillar_columns]
     y = table.column(0)
     z = [[_number(row[i]) for i in pillar_columns] for row in table.rows]
-    urls = [[url_for(links[i]) if i in links else "" for i in pillar_columns] for links in table.links]
+    urls = [[_href(links[i], url_for) if i in links else "" for i in pillar_columns] for links in table.links]
     text = [["" if v is None else f"{v}%" for v in row] for row in z]
     heatmap = {
         "type": "heatmap", "x": x, "y": y, "z": z, "zmin": 0, "zmax": 100, "text": text,
@@ -134,7 +143,7 @@ def burn_up(table: Table, today: date) -> Figure:
 
 # --- which chart goes with which table ----------------------------------------------------
 
-def national_figures(tables: dict[str, Table], url_for: UrlFor) -> dict[str, str]:
+def national_figures(tables: dict[str, Table], url_for: UrlFor | None = None) -> dict[str, str]:
     figures = {
         "completion": completion_heatmap(tables["completion"], url_for),
         "rag-by-pillar": rag_by_pillar(tables["rag-by-pillar"]),

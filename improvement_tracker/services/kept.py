@@ -1,7 +1,8 @@
 """What pages keep between requests: the one place where anything is cached.
 
-Each worker process keeps what pages work out from a plan — figures, rows, tables, chart data;
-never HTML, never anything of one user's session — in a small least-recently-used map whose
+Each worker process keeps what pages work out from a plan — figures, rows, tables, chart data,
+and a dashboard table's markup (the same for everyone: `Presentation`); never anything of one
+user's session (who they are, their forms, their CSRF token) — in a small least-recently-used map whose
 entries also expire. Every entry has a named key here, made of the name, the database, the
 version of the plans it was worked out from (services.plan_version), today's date and the
 page's own arguments. A write to a force's plan bumps its version, so the next reader works the
@@ -21,6 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -101,36 +103,56 @@ def _args(values: dict[str, Any]) -> tuple:
     return tuple(sorted(values.items()))
 
 
+@dataclass(frozen=True)
+class Presentation:
+    """What the page adds to a dashboard's figures before they are kept, the same for every viewer:
+    its links as URLs, and each table's GOV.UK markup (a national dashboard has about 2,000 table
+    cells; writing them out again for every request cost it a third of its time)."""
+
+    url_for: Callable[[Link], str]
+    table_markup: Callable[[Table], str]
+
+
+def _presented(dashboard: dashboards.Dashboard, present: Presentation,
+               figures: Callable[[dict[str, Table]], dict[str, str]]) -> dashboards.Dashboard:
+    """The dashboard as kept: links made URLs, charts drawn and tables written out, once."""
+    tables = {name: table.with_urls(present.url_for) for name, table in dashboard.tables.items()}
+    return replace(dashboard, tables=tables, figures=figures(tables),
+                   markup={name: present.table_markup(table) for name, table in tables.items() if table.rows})
+
+
 # --- national -------------------------------------------------------------------------------
 
 def national_dashboard(session: Session, today: date, filters: dashboards.Filters,
-                       url_for: Callable[[Link], str]) -> dashboards.Dashboard:
+                       present: Presentation) -> dashboards.Dashboard:
     """The stored payload's tables and charts (kept until the payload is refreshed), and the
     RAG disagreements read from the plans as they are now (kept until any plan changes)."""
     stamp = dashboards.payload_stamp(session)
 
     def make() -> dashboards.Dashboard:
-        made = dashboards.national_dashboard(*dashboards.national_payload(session, today), filters)
-        made.figures.update(charts.national_figures(made.tables, url_for))
-        return made
+        return _presented(dashboards.national_dashboard(*dashboards.national_payload(session, today), filters),
+                          present, charts.national_figures)
+
+    def live_table() -> dashboards.Dashboard:
+        table = dashboards.disagreements(session, today, filters)
+        return _presented(dashboards.Dashboard(table.title, {table.name: table}), present, lambda tables: {})
 
     base = make() if stamp is None else kept.get_or_make(
         (NATIONAL_DASHBOARD, _database(session), stamp, today, _args(filters.args)), make)
     live = kept.get_or_make(
         (NATIONAL_DISAGREEMENTS, _database(session), plan_version.national_version(session), today,
          _args(filters.args)),
-        lambda: dashboards.disagreements(session, today, filters))
-    return dashboards.Dashboard(base.title, {**base.tables, live.name: live}, base.headline, base.computed_at,
-                                base.figures)
+        live_table)
+    return replace(base, tables={**base.tables, **live.tables}, markup={**base.markup, **live.markup})
 
 
-def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboards.Filters) -> dashboards.Dashboard:
+def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboards.Filters,
+                present: Presentation) -> dashboards.Dashboard:
     stamp = dashboards.payload_stamp(session)
 
     def make() -> dashboards.Dashboard:
-        made = dashboards.pillar_view(*dashboards.national_payload(session, today), pillar, filters)
-        made.figures.update(charts.pillar_figures(made.tables))
-        return made
+        return _presented(dashboards.pillar_view(*dashboards.national_payload(session, today), pillar, filters),
+                          present, charts.pillar_figures)
 
     if stamp is None:
         return make()
@@ -141,11 +163,10 @@ def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboar
 
 # --- one force ------------------------------------------------------------------------------
 
-def force_dashboard(session: Session, today: date, force: Force) -> dashboards.Dashboard:
+def force_dashboard(session: Session, today: date, force: Force, present: Presentation) -> dashboards.Dashboard:
     def make() -> dashboards.Dashboard:
-        made = dashboards.force_dashboard(session, today, force)
-        made.figures.update(charts.force_figures(made.tables, list(STATUS_LABELS.values()), today))
-        return made
+        return _presented(dashboards.force_dashboard(session, today, force), present,
+                          lambda tables: charts.force_figures(tables, list(STATUS_LABELS.values()), today))
 
     return kept.get_or_make(
         (FORCE_DASHBOARD, _database(session), plan_version.force_version(session, force.id), force.id, today), make)

@@ -11,10 +11,11 @@ requests (services.kept) is never changed after it is kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-Link = tuple[str, dict[str, Any]]  # (endpoint, url arguments): resolved with url_for when rendered
+Link = tuple[str, dict[str, Any]]  # (endpoint, url arguments), or the URL once resolved (with_urls)
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    links: list[dict[int, Link]] = field(default_factory=list)  # per row: column → link
+    links: list[dict[int, Link | str]] = field(default_factory=list)  # per row: column → link
     numeric: frozenset[int] = frozenset()  # columns shown right-aligned
 
     def add(self, row: list[Any], links: dict[int, Link] | None = None) -> None:
@@ -32,3 +33,9 @@ class Table:
 
     def column(self, index: int) -> list[Any]:
         return [row[index] for row in self.rows]
+
+    def with_urls(self, url_for: Callable[[Link], str]) -> Table:
+        """The same table with every link made a URL: worked out once when a page keeps the table,
+        not for each of its cells on every request (a national dashboard has hundreds of links)."""
+        return replace(self, links=[{i: link if isinstance(link, str) else url_for(link) for i, link in row.items()}
+                                    for row in self.links])

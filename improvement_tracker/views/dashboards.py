@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import login_required
 
 from improvement_tracker import security
+from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Force
 from improvement_tracker.services import clock, dashboards, kept, reference_admin
@@ -36,6 +37,10 @@ def _url(link: Link) -> str:
     return url_for(link[0], **link[1])
 
 
+# Links and tables as every viewer sees them: worked out once with the figures, and kept with them.
+PRESENTATION = kept.Presentation(url_for=_url, table_markup=table_html)
+
+
 def _download(table: Table | None, fmt: str, scope: str) -> Response:
     if table is None:
         abort(404)
@@ -43,7 +48,7 @@ def _download(table: Table | None, fmt: str, scope: str) -> Response:
 
 
 def _national(filters: dashboards.Filters) -> dashboards.Dashboard:
-    return kept.national_dashboard(db.session, clock.today(), filters, _url)
+    return kept.national_dashboard(db.session, clock.today(), filters, PRESENTATION)
 
 
 def _national_context() -> dict:
@@ -88,7 +93,7 @@ def _pillar_view(pillar_code: str):
     if pillar is None:
         abort(404)
     filters = dashboards.Filters.parse(request.args)
-    return pillar, filters, kept.pillar_view(db.session, clock.today(), pillar, filters)
+    return pillar, filters, kept.pillar_view(db.session, clock.today(), pillar, filters, PRESENTATION)
 
 
 @bp.get("/dashboards/pillars/<pillar_code>")
@@ -109,7 +114,7 @@ def pillar_export(pillar_code: str, table: str, fmt: str):
 
 
 def _force_context(force: Force) -> dict:
-    dashboard = kept.force_dashboard(db.session, clock.today(), force)
+    dashboard = kept.force_dashboard(db.session, clock.today(), force, PRESENTATION)
     return {"force": force, "dashboard": dashboard, "today": clock.today(), "figures": dashboard.figures,
             "export_endpoint": "dashboards.force_export", "export_args": {"code": force.code}}
 
@@ -129,4 +134,5 @@ def force_board_pack(force: Force):
 @bp.get(f"/forces/<code>/dashboard/export/<table>.{FORMAT}")
 @force_route()
 def force_export(force: Force, table: str, fmt: str):
-    return _download(kept.force_dashboard(db.session, clock.today(), force).table(table), fmt, force.code)
+    dashboard = kept.force_dashboard(db.session, clock.today(), force, PRESENTATION)
+    return _download(dashboard.table(table), fmt, force.code)

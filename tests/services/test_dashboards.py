@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask import current_app, url_for
 from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
@@ -21,8 +22,16 @@ from tests import factories
 TODAY = clock.today()
 
 
+def _url(link) -> str:
+    with current_app.test_request_context():
+        return url_for(link[0], **link[1])
+
+
+url = kept.Presentation(url_for=_url, table_markup=lambda table: f"<table {table.name}>")
+
+
 def national_board(today: date, filters: Filters) -> dashboards.Dashboard:
-    return kept.national_dashboard(db.session, today, filters, lambda link: f"/{link[0]}")
+    return kept.national_dashboard(db.session, today, filters, url)
 
 
 @pytest.fixture
@@ -81,8 +90,8 @@ def test_national_figures_equal_the_known_answers(plan):
     assert heat["Cleveland"][1:] == [""] * 7  # no plan: no figure, not 0%
     assert len(board.tables["completion"].rows) == 43
     links = board.tables["completion"].links[0]
-    assert links[0] == ("dashboards.force", {"code": "avon-and-somerset"})
-    assert links[1] == ("plans.force_plan", {"code": "avon-and-somerset", "pillar": "P1"})
+    assert links[0] == "/forces/avon-and-somerset/dashboard"
+    assert links[1] == "/forces/avon-and-somerset?pillar=P1"
 
     rag = rows_by_first(board.tables["rag-by-pillar"])
     assert rag["P1 Suspect-focused investigations"][1:] == [2, 0, 2, 4]
@@ -115,13 +124,13 @@ def test_trend_comes_from_the_snapshots(plan):
 
 
 def test_pillar_view_ranks_forces(plan):
-    view = kept.pillar_view(db.session, TODAY, factories.pillar("P1"), Filters())
+    view = kept.pillar_view(db.session, TODAY, factories.pillar("P1"), Filters(), url)
     assert [row[:3] for row in view.tables["ranking"].rows] == [[1, "Durham", 100], [2, "Avon and Somerset", 20]]
-    assert view.tables["ranking"].links[1][1] == ("plans.force_plan", {"code": "avon-and-somerset", "pillar": "P1"})
+    assert view.tables["ranking"].links[1][1] == "/forces/avon-and-somerset?pillar=P1"
 
 
 def test_force_dashboard_figures(plan):
-    board = kept.force_dashboard(db.session, TODAY, factories.force())
+    board = kept.force_dashboard(db.session, TODAY, factories.force(), url)
     status = rows_by_first(board.tables["status-by-pillar"])
     # not started, in progress, awaiting, complete, blocked, closed, overdue, red, amber, green
     assert status["P1 Suspect-focused investigations"][1:] == [1, 2, 0, 1, 1, 1, 1, 2, 0, 2]
@@ -142,7 +151,7 @@ def test_force_dashboard_figures(plan):
 
 
 def test_force_dashboard_sees_only_that_force(plan):
-    board = kept.force_dashboard(db.session, TODAY, factories.force("durham"))
+    board = kept.force_dashboard(db.session, TODAY, factories.force("durham"), url)
     assert board.headline["actions"] == 1
     assert board.tables["overdue-actions"].rows == []
     assert board.tables["evidence-awaiting-review"].rows == []
@@ -231,7 +240,7 @@ def test_xlsx_round_trip(app):
 
 
 def test_dashboard_table_exports_match_the_table(plan):
-    table = kept.force_dashboard(db.session, TODAY, factories.force()).tables["overdue-actions"]
+    table = kept.force_dashboard(db.session, TODAY, factories.force(), url).tables["overdue-actions"]
     rows = list(csv.reader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
     assert rows[1][:2] == ["P1-3", "'=HYPERLINK(\"http://evil\")"]
     sheet = load_workbook(io.BytesIO(exports.to_xlsx(table)), read_only=True).active
@@ -243,7 +252,7 @@ def test_milestones_not_in_the_force_are_not_counted(plan):
     db.session.add(Milestone(action_id=durham_action.id, title="Elsewhere", due_date=TODAY, position=1))
     factories.changed(durham_action)
     db.session.commit()
-    burn = kept.force_dashboard(db.session, TODAY, factories.force()).tables["milestone-burn-up"]
+    burn = kept.force_dashboard(db.session, TODAY, factories.force(), url).tables["milestone-burn-up"]
     assert burn.rows[-1][3] == 3
 
 
@@ -262,9 +271,9 @@ def test_every_figure_is_valid_plotly(plan, app):
         from flask import url_for
         figures = {
             **charts.national_figures(national.tables, lambda link: url_for(link[0], **link[1])),
-            **charts.force_figures(kept.force_dashboard(db.session, TODAY, force).tables,
+            **charts.force_figures(kept.force_dashboard(db.session, TODAY, force, url).tables,
                                    list(STATUS_LABELS.values()), TODAY),
-            **charts.pillar_figures(kept.pillar_view(db.session, TODAY, pillar, Filters()).tables),
+            **charts.pillar_figures(kept.pillar_view(db.session, TODAY, pillar, Filters(), url).tables),
         }
     assert set(figures) >= {"completion", "rag-by-pillar", "most-overdue", "status-by-pillar",
                             "milestone-burn-up", "ranking"}

@@ -44,13 +44,15 @@ class Filters:
 
 @dataclass
 class Dashboard:
-    """A dashboard's tables, headline and chart figures (JSON), built together and then only read."""
+    """A dashboard's tables, headline, chart figures (JSON) and its tables' markup, built together
+    and then only read (services.kept adds the figures and markup before keeping it)."""
 
     title: str
     tables: dict[str, Table]
     headline: dict[str, Any] = field(default_factory=dict)
     computed_at: datetime | None = None
     figures: dict[str, str] = field(default_factory=dict)
+    markup: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
