@@ -14,22 +14,14 @@ from improvement_tracker.formatting import file_size, govuk_date, govuk_datetime
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
-from improvement_tracker.services.evidence import REVIEW_LABELS, REVIEW_TAG_CLASSES
+from improvement_tracker.services.evidence import REVIEW_LABELS
 from improvement_tracker.services.plan_rules import DUE_SOON_DAYS, RAG_LABELS, is_closed
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.tags import GLOBALS as TAGS
 
-STATUS_TAG_CLASSES = {
-    "not_started": "govuk-tag--grey",
-    "in_progress": "govuk-tag--blue",
-    "awaiting_sign_off": "govuk-tag--purple",
-    "complete": "govuk-tag--green",
-    "blocked": "govuk-tag--red",
-    "closed_not_needed": "govuk-tag--grey",
-}
 EMAIL_STATUS_LABELS = {"pending": "Waiting", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
-RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 
 
 def error_list(form: FlaskForm) -> list[dict[str, str]]:
@@ -84,19 +76,17 @@ def register(app: Flask) -> None:
     # `{% if action.status is closed %}`: the plan's rule, not a list of statuses in a template.
     app.jinja_env.tests["closed"] = is_closed
     app.add_template_global(error_list, "error_list")
+    app.jinja_env.globals.update(TAGS)
     app.add_template_global(table_html, "table_html")
     # Globals, not context variables, so imported macros can read them too.
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
-        STATUS_TAG_CLASSES=STATUS_TAG_CLASSES,
         RAG_LABELS=RAG_LABELS,
-        RAG_TAG_CLASSES=RAG_TAG_CLASSES,
         FINDING_TYPE_LABELS=FINDING_TYPE_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         EMAIL_STATUS_LABELS=EMAIL_STATUS_LABELS,
         REVIEW_LABELS=REVIEW_LABELS,
-        REVIEW_TAG_CLASSES=REVIEW_TAG_CLASSES,
         COHORT_LABELS=COHORT_LABELS,
         COUNTRY_LABELS=COUNTRY_LABELS,
         DUE_SOON_DAYS=DUE_SOON_DAYS,

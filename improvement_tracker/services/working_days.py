@@ -18,13 +18,6 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
-def previous_working_day(day: date) -> date:
-    day -= timedelta(days=1)
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
 def first_working_day_of_week(day: date) -> date:
     monday = day - timedelta(days=day.weekday())
     first = monday
