@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from improvement_tracker.formatting import govuk_date
-from improvement_tracker.services.evidence import REVIEW_LABELS, REVIEW_TAG_CLASSES
+from improvement_tracker.services.evidence import REVIEW_LABELS
 from improvement_tracker.services.plan_rules import RAG_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 
@@ -22,24 +22,31 @@ STATUS_TAG_CLASSES = {
     "closed_not_needed": "govuk-tag--grey",
 }
 RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
+REVIEW_TAG_CLASSES = {"submitted": "govuk-tag--yellow", "accepted": "govuk-tag--green", "rejected": "govuk-tag--red"}
 
 
-def _tag(classes: str, text: str) -> Markup:
-    return Markup('<strong class="govuk-tag {}">{}</strong>').format(classes, text)
+def _tags(classes: dict[str, str], labels: dict[str, str]) -> dict[str, Markup]:
+    """Every tag of a kind, written once: there are only a few of each."""
+    return {value: Markup('<strong class="govuk-tag {}">{}</strong>').format(classes[value], labels[value])
+            for value in classes}
+
+
+_STATUS_TAGS = _tags(STATUS_TAG_CLASSES, STATUS_LABELS)
+_RAG_TAGS = _tags(RAG_TAG_CLASSES, RAG_LABELS)
+_REVIEW_TAGS = _tags(REVIEW_TAG_CLASSES, REVIEW_LABELS)
+NOT_APPLICABLE = Markup('<span class="govuk-body-s">Not applicable</span>')
 
 
 def status_tag(status: str) -> Markup:
-    return _tag(STATUS_TAG_CLASSES[status], STATUS_LABELS[status])
+    return _STATUS_TAGS[status]
 
 
 def rag_tag(rag: str | None) -> Markup:
-    if not rag:
-        return Markup('<span class="govuk-body-s">Not applicable</span>')
-    return _tag(RAG_TAG_CLASSES[rag], RAG_LABELS[rag])
+    return _RAG_TAGS[rag] if rag else NOT_APPLICABLE
 
 
 def review_tag(state: str) -> Markup:
-    return _tag(REVIEW_TAG_CLASSES[state], REVIEW_LABELS[state])
+    return _REVIEW_TAGS[state]
 
 
 def due(action: Any) -> Markup:

@@ -1,8 +1,9 @@
 """What pages keep between requests: the one place where anything is cached.
 
 Each worker process keeps what pages work out from a plan — figures, rows, tables, chart data,
-and a dashboard table's markup (the same for everyone: `Presentation`); never anything of one
-user's session (who they are, their forms, their CSRF token) — in a small least-recently-used map whose
+and, where writing it was most of a page's time, markup written once from them that is the same
+for every viewer (dashboard tables, a plan page's action tables); never anything of one user's
+session (who they are, their forms, their CSRF token) — in a small least-recently-used map whose
 entries also expire. Every entry has a named key here, made of the name, the database, the
 version of the plans it was worked out from (services.plan_version), today's date and the
 page's own arguments. A write to a force's plan bumps its version, so the next reader works the
@@ -172,13 +173,20 @@ def force_dashboard(session: Session, today: date, force: Force, present: Presen
         (FORCE_DASHBOARD, _database(session), plan_version.force_version(session, force.id), force.id, today), make)
 
 
-def force_plan(session: Session, force: Force, args: dict[str, str], *, page: int, page_size: int,
-               today: date) -> plan_queries.ForcePlan:
-    """``args``: the plan's filters as given in the query string (plan_queries.FILTER_NAMES)."""
+def force_plan(session: Session, force: Force, args: dict[str, str], *, page: int, page_size: int, today: date,
+               write_tables: Callable[[plan_queries.ForcePlan], str]) -> plan_queries.ForcePlan:
+    """``args``: the plan's filters as given in the query string (plan_queries.FILTER_NAMES).
+
+    The action tables are the same for every viewer of this page of the plan; ``write_tables``
+    writes their markup once, before the page is kept (a plan page shows up to 50 actions).
+    """
+    def make() -> plan_queries.ForcePlan:
+        plan = plan_queries.force_plan(session, force, args, page=page, page_size=page_size, today=today)
+        return replace(plan, markup=write_tables(plan))
+
     return kept.get_or_make(
         (FORCE_PLAN, _database(session), plan_version.force_version(session, force.id), force.id, today,
-         _args(args), page, page_size),
-        lambda: plan_queries.force_plan(session, force, args, page=page, page_size=page_size, today=today))
+         _args(args), page, page_size), make)
 
 
 def force_plan_export(session: Session, force: Force, args: dict[str, str], today: date) -> Table:

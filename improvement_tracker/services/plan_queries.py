@@ -160,6 +160,7 @@ class ForcePlan:
     evidence_awaiting_review: int
     pillar_choices: list[tuple[str, str]]
     owner_choices: list[tuple[str, str]]
+    markup: str = ""  # the action tables, written once for every viewer when the page is kept
 
 
 def force_plan(session: Session, force: Force, args: Mapping[str, str], *, page: int, page_size: int,

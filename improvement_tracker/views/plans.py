@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
@@ -71,8 +72,14 @@ def _filter_args() -> dict[str, str]:
 @force_route()
 def force_plan(force: Force):
     page_args = _filter_args()
+
+    def write_tables(plan: plan_queries.ForcePlan) -> Markup:
+        html = render_template("plans/_plan_actions.html", force=force, plan=plan, filters=plan.filters,
+                               page_args=page_args)
+        return Markup(html)  # noqa: S704  # nosec B704  # rendered by Jinja, which escaped every value
+
     plan = kept.force_plan(db.session, force, page_args, page=whole_number(request.args.get("page", "1")) or 1,
-                           page_size=current_app.config["PAGE_SIZE"], today=clock.today())
+                           page_size=current_app.config["PAGE_SIZE"], today=clock.today(), write_tables=write_tables)
     form = PlanFilterForm(request.args)
     form.pillar.choices, form.owner.choices = plan.pillar_choices, plan.owner_choices
     return render_template("plans/force_plan.html", force=force, form=form, plan=plan, filters=plan.filters,

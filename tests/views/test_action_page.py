@@ -59,3 +59,18 @@ def test_a_change_shows_at_once(app, client_request):
     assert client_request.get(f"/actions/{action.id}").find("h1").get_text(strip=True) == action.title
     client_request.post(f"/actions/{action.id}/updates/new", {"text": "Trained the first cohort"})
     assert "Trained the first cohort" in client_request.get(f"/actions/{action.id}").get_text()
+
+
+def test_the_force_plan_keeps_one_page_for_every_viewer_and_adds_what_is_theirs(app, client_request):
+    """The action tables are written once and kept; "Create an action" is the manager's alone."""
+    finding = factories.create_finding(reference="AS-P1-09")
+    factories.create_action(factories.create_user("action_owner"), reference="AS-P1-01-A", title="Train the team")
+    pm, oversight = factories.create_user("programme_manager"), factories.create_user("oversight", None)
+    as_manager = client_request.login(pm).get("/forces/avon-and-somerset")
+    as_oversight = client_request.login(oversight).get("/forces/avon-and-somerset")
+    for page in (as_manager, as_oversight):
+        assert _link(page, "AS-P1-01-A: Train the team")
+        assert _link(page, f"{finding.reference}: {finding.title}")
+    assert _link(as_manager, f"Create an action for {finding.reference}")
+    assert not _link(as_oversight, f"Create an action for {finding.reference}")
+    assert len([key for key in kept.kept._entries if key[0] == kept.FORCE_PLAN]) == 1

@@ -9,7 +9,6 @@ queries.
 from improvement_tracker.services.evidence.names import ascii_filename, clean_filename, shown_name
 from improvement_tracker.services.evidence.queries import (
     REVIEW_LABELS,
-    REVIEW_TAG_CLASSES,
     EvidenceCounts,
     awaiting_review,
     awaiting_review_count,
@@ -31,7 +30,6 @@ from improvement_tracker.services.evidence.upload import (
 __all__ = [
     "MAX_DESCRIPTION_LENGTH",
     "REVIEW_LABELS",
-    "REVIEW_TAG_CLASSES",
     "EvidenceCounts",
     "IncomingFile",
     "UploadRefused",

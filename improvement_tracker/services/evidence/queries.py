@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session, contains_eager
 from improvement_tracker.models import Action, AuditEvent, Evidence, Force
 
 REVIEW_LABELS = {"submitted": "Awaiting review", "accepted": "Accepted", "rejected": "Rejected"}
-REVIEW_TAG_CLASSES = {"submitted": "govuk-tag--yellow", "accepted": "govuk-tag--green",
-                      "rejected": "govuk-tag--red"}
 
 
 @dataclass
