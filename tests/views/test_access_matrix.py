@@ -12,11 +12,12 @@ are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import url_for
 
+from improvement_tracker.services import clock
 from tests import factories, files
 from tests.conftest import ClientRequest
 
@@ -153,7 +154,7 @@ class Scope:
 def _build_scope(force_code: str, owner) -> Scope:
     deep_dive = factories.create_deep_dive(force_code)
     finding = factories.create_finding(deep_dive)
-    action = factories.create_action(owner, finding=finding, due=date.today() + timedelta(days=20))
+    action = factories.create_action(owner, finding=finding, due=clock.today() + timedelta(days=20))
     milestone = factories.create_milestone(action, "First")
     factories.create_milestone(action, "Second")
     evidence = factories.create_evidence(action, owner, files.png(), "chart.png")  # an image, so it previews

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, AuditEvent, Evidence
+from improvement_tracker.services import clock
 from tests import factories, files
 from tests.conftest import ClientRequest, error_messages, summary_errors
 
@@ -273,9 +274,7 @@ def test_the_same_file_twice_is_recognised(owner_request, action, uploads, owner
 
 
 def _today() -> str:
-    from datetime import date
-
-    today = date.today()
+    today = clock.today()
     return f"{today.day} {today:%B %Y}"
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
+from improvement_tracker.services import clock
 from tests import factories
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
@@ -28,9 +29,9 @@ def _xlsx(response) -> list[list]:
 def test_force_plan_export_follows_the_filters_and_neutralises_formulas(client_request):
     pm = factories.create_user("programme_manager")
     owner = factories.create_user("action_owner", name="@owner")
-    late = date.today() - timedelta(days=3)
+    late = clock.today() - timedelta(days=3)
     factories.create_action(owner, reference="AS-1", title=EVIL, due=late)
-    factories.create_action(owner, reference="AS-2", title="On time", due=date.today() + timedelta(days=30))
+    factories.create_action(owner, reference="AS-2", title="On time", due=clock.today() + timedelta(days=30))
     factories.create_action(factories.create_user("action_owner", "durham"), reference="DUR-1", title="Durham's")
     client_request.login(pm)
 
@@ -55,7 +56,7 @@ def test_a_programme_manager_cannot_export_another_forces_plan(client_request):
 
 def test_my_actions_export_lists_only_my_open_actions(client_request):
     owner = factories.create_user("action_owner")
-    factories.create_action(owner, reference="MINE", due=date.today())
+    factories.create_action(owner, reference="MINE", due=clock.today())
     factories.create_action(owner, reference="DONE", status="complete")
     factories.create_action(factories.create_user("action_owner"), reference="THEIRS")
     client_request.login(owner)

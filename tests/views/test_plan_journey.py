@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, AuditEvent, DeepDive, Finding, Milestone
+from improvement_tracker.services import clock
 from tests import factories
 from tests.conftest import ClientRequest, error_messages
 
@@ -51,7 +52,7 @@ def test_programme_manager_and_owner_take_a_finding_to_sign_off(app, client_requ
     owner_options = [o.get_text() for o in page.select("select#owner_id option")]
     assert any("Owen Owner" in o for o in owner_options)
 
-    due = date.today() + timedelta(days=90)
+    due = clock.today() + timedelta(days=90)
     response = client_request.post(f"/forces/avon-and-somerset/actions/new?finding={finding.id}", {
         "reference": "AS-P1-01-A", "title": "Train every RASSO investigator in suspect-focused work",
         "pillar_id": p1.id, "owner_id": owner.id, "priority": "high",
@@ -63,7 +64,7 @@ def test_programme_manager_and_owner_take_a_finding_to_sign_off(app, client_requ
 
     for title, days in (("Course designed", 30), ("First cohort trained", 60)):
         client_request.post(f"/actions/{action.id}/milestones/new", {
-            "title": title, **_date("due_date", date.today() + timedelta(days=days)),
+            "title": title, **_date("due_date", clock.today() + timedelta(days=days)),
         })
     page = client_request.get(f"/actions/{action.id}")
     milestones = page.select("#milestones + .app-table-scroll table tbody tr td:first-child")
@@ -88,7 +89,7 @@ def test_programme_manager_and_owner_take_a_finding_to_sign_off(app, client_requ
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.status == "complete"
-    assert action.completed_date == date.today()
+    assert action.completed_date == clock.today()
     assert action.signed_off_by_id == pm.id
 
     page = client_request.get(f"/actions/{action.id}")
@@ -111,9 +112,9 @@ def test_force_plan_groups_by_pillar_and_finding_and_filters(client_request):
     other_owner = factories.create_user("action_owner", name="Oscar Other")
     finding = factories.create_finding(pillar_code="P1", reference="AS-P1-01")
     factories.create_action(owner, finding=finding, reference="AS-P1-01-A", title="On time",
-                            due=date.today() + timedelta(days=10))
+                            due=clock.today() + timedelta(days=10))
     factories.create_action(other_owner, pillar_code="P4", reference="AS-P4-X", title="Late one",
-                            due=date.today() - timedelta(days=3), status="in_progress")
+                            due=clock.today() - timedelta(days=3), status="in_progress")
     factories.create_finding(finding.deep_dive, pillar_code="P6", reference="AS-P6-01", title="No action yet")
     client_request.login(pm)
 
@@ -154,7 +155,7 @@ def test_force_plan_is_paginated(app, client_request):
 
 def test_my_actions_sorts_by_urgency(client_request):
     owner = factories.create_user("action_owner")
-    today = date.today()
+    today = clock.today()
     factories.create_action(owner, reference="LATER", title="Later", due=today + timedelta(days=100))
     factories.create_action(owner, reference="SOON", title="Soon", due=today + timedelta(days=5))
     factories.create_action(owner, reference="LATE", title="Late", due=today - timedelta(days=1))
@@ -225,7 +226,7 @@ def test_programme_manager_returns_closes_and_reopens(client_request):
 def test_due_date_change_needs_a_reason_and_keeps_the_old_date(client_request):
     pm = factories.create_user("programme_manager")
     owner = factories.create_user("action_owner")
-    first = date.today() + timedelta(days=30)
+    first = clock.today() + timedelta(days=30)
     action = factories.create_action(owner, due=first)
     client_request.login(pm)
     new = first + timedelta(days=60)
@@ -249,7 +250,7 @@ def test_due_date_change_needs_a_reason_and_keeps_the_old_date(client_request):
 def test_bad_dates_are_explained_and_kept(client_request):
     pm = factories.create_user("programme_manager")
     owner = factories.create_user("action_owner")
-    action = factories.create_action(owner, due=date.today() + timedelta(days=5))
+    action = factories.create_action(owner, due=clock.today() + timedelta(days=5))
     client_request.login(pm)
     page = client_request.post_page(f"/actions/{action.id}/due-date", {
         "due_date": ["31", "2", "2027"], "reason": "x"})
@@ -264,7 +265,7 @@ def test_bad_dates_are_explained_and_kept(client_request):
 def test_declared_rag_needs_a_reason_and_disagreement_shows(client_request):
     pm = factories.create_user("programme_manager")
     owner = factories.create_user("action_owner")
-    action = factories.create_action(owner, due=date.today() + timedelta(days=60))
+    action = factories.create_action(owner, due=clock.today() + timedelta(days=60))
     client_request.login(pm)
     page = client_request.post_page(f"/actions/{action.id}/rag", {"rag": "red", "reason": ""})
     assert error_messages(page) == ["Enter why you are declaring this RAG"]
