@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, flash, render_template
+from flask import Response, flash, redirect, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.services import clock, exports
 from improvement_tracker.services.audit import ServiceError
 
 if TYPE_CHECKING:
     from improvement_tracker.models import User
+    from improvement_tracker.security import Refusal
     from improvement_tracker.services.tables import Table
 
 
@@ -51,6 +53,16 @@ def show_error(form: FlaskForm, error: ServiceError, links: dict[str, str] | Non
     href = (links or {}).get(error.field or "")
     if href:
         form.form_error_links = {**getattr(form, "form_error_links", {}), error.message: href}
+
+
+def refused(refusal: Refusal | None, back_to: str) -> Response | None:
+    """None when the change is allowed; the 403 page when who the user is forbids it; otherwise back
+    to ``back_to``, saying why (a four-eyes rule, a state that has moved on)."""
+    if refusal is None:
+        return None
+    security.require(not refusal.forbidden)
+    flash(f"{refusal.message}.", "error")
+    return redirect(back_to)
 
 
 def commit(message: str | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from improvement_tracker import security
@@ -32,7 +32,7 @@ from improvement_tracker.services import (
 )
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.lookups import whole_number
-from improvement_tracker.views._helpers import commit, form_page, me
+from improvement_tracker.views._helpers import commit, form_page, me, refused, show_error
 from improvement_tracker.views._scope import action_route, force_route, milestone_route
 
 bp = Blueprint("actions", __name__)
@@ -194,11 +194,9 @@ def change_status(action: Action, slug: str):
     transition = status.TRANSITIONS.get(slug)
     if transition is None:
         abort(404)
-    refusal = status.refusal(user, action, transition)
-    if refusal is not None:
-        security.require(not refusal.forbidden)
-        flash(f"{refusal.message}.", "error")
-        return redirect(url_for("actions.show", action_id=action.id))
+    back = refused(status.refusal(user, action, transition), url_for("actions.show", action_id=action.id))
+    if back is not None:
+        return back
     form, evidence_counts = _transition_form(action, transition)
 
     def save():
@@ -255,13 +253,13 @@ def milestone_edit(action: Action, milestone: Milestone):
 @bp.post("/actions/<int:action_id>/milestones/<int:milestone_id>/<any(complete, reopen):change>")
 @milestone_route(security.can_work_on_action)
 def milestone_complete(action: Action, milestone: Milestone, change: str):
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         try:
             milestones.set_complete(db.session, milestone, change == "complete", actor=me())
             commit(f"Milestone {'completed' if change == 'complete' else 'reopened'}: {milestone.title}")
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_error(form, error)
     return _to_milestones(action)
 
 

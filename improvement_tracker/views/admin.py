@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
 
 from improvement_tracker import security
@@ -273,13 +273,13 @@ def outbox_retry(notification_id: int):
     notification = outbox_service.by_id(db.session, notification_id)
     if notification is None:
         abort(404)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         try:
             outbox_service.retry(db.session, notification, actor=me())
             commit(f"The email to {notification.recipient.email} will be sent again within a few minutes")
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_error(form, error)
     return redirect(url_for("admin.outbox"))
 
 

@@ -15,7 +15,6 @@ from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.evidence import PurgeForm, ReviewForm, UploadForm, WithdrawForm
 from improvement_tracker.models import Action, Evidence, Force
-from improvement_tracker.security import Refusal
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services import plan_exports
 from improvement_tracker.services.audit import ServiceError
@@ -23,7 +22,7 @@ from improvement_tracker.services.lookups import whole_number
 from improvement_tracker.services.scanning import scanner
 from improvement_tracker.services.storage import get_storage
 from improvement_tracker.templating import error_list
-from improvement_tracker.views._helpers import commit, download, form_page, me, show_error
+from improvement_tracker.views._helpers import commit, download, form_page, me, refused, show_error
 from improvement_tracker.views._scope import action_route, evidence_route, force_route
 
 bp = Blueprint("evidence", __name__)
@@ -45,15 +44,6 @@ def _signed_in() -> None:
 
 def _to_evidence_section(item: Evidence):
     return redirect(url_for("actions.show", action_id=item.action_id, _anchor="evidence"))
-
-
-def _refused(item: Evidence, refusal: Refusal | None):
-    """None when allowed; a 403 for who the user is; otherwise back to the file, saying why."""
-    if refusal is None:
-        return None
-    security.require(not refusal.forbidden)
-    flash(f"{refusal.message}.", "error")
-    return redirect(url_for("evidence.show", evidence_id=item.id))
 
 
 # --- upload -----------------------------------------------------------------------------
@@ -183,9 +173,9 @@ def awaiting_review_export(force: Force, fmt: str):
 @evidence_route()
 def review(item: Evidence):
     user = me()
-    refused = _refused(item, security.review_refusal(user, item, item.action))
-    if refused is not None:
-        return refused
+    back = refused(security.review_refusal(user, item, item.action), url_for("evidence.show", evidence_id=item.id))
+    if back is not None:
+        return back
     form = ReviewForm()
     if request.method == "GET" and item.review_state != "submitted":
         form.decision.data = item.review_state
@@ -206,9 +196,9 @@ def review(item: Evidence):
 @evidence_route()
 def withdraw(item: Evidence):
     user = me()
-    refused = _refused(item, security.withdraw_refusal(user, item, item.action))
-    if refused is not None:
-        return refused
+    back = refused(security.withdraw_refusal(user, item, item.action), url_for("evidence.show", evidence_id=item.id))
+    if back is not None:
+        return back
     form = WithdrawForm()
 
     def save():
