@@ -22,7 +22,7 @@ from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, DeepDive, Evidence, Finding, Force, Milestone, User
-from improvement_tracker.models.plans import CLOSED_STATUSES
+from improvement_tracker.services import plan_rules
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -185,10 +185,6 @@ FORBIDDEN = Refusal("You do not have permission to do this", forbidden=True)
 WORKER, MANAGER, SIGNER = "worker", "manager", "signer"
 
 
-def _finished(action: Any) -> bool:
-    return action.status in CLOSED_STATUSES
-
-
 def transition_refusal(user: User, action: Any, who: str) -> Refusal | None:
     """Whether the user may make a status change made by ``who`` (the worker, a manager, the signer)."""
     if who == WORKER:
@@ -209,7 +205,7 @@ def review_refusal(user: User, evidence: Any, action: Any) -> Refusal | None:
         return Refusal("This evidence has been withdrawn, so it cannot be reviewed")
     if evidence.uploaded_by_id == user.id:
         return Refusal("You uploaded this evidence, so someone else must review it")
-    if _finished(action):
+    if plan_rules.is_closed(action.status):
         return Refusal("This action is finished: reopen it before changing the review of its evidence")
     return None
 
@@ -221,7 +217,7 @@ def withdraw_refusal(user: User, evidence: Any, action: Any) -> Refusal | None:
         return FORBIDDEN
     if evidence.withdrawn_at is not None:
         return Refusal("This evidence has already been withdrawn")
-    if _finished(action) and not manager:
+    if plan_rules.is_closed(action.status) and not manager:
         return Refusal("This action is finished: ask your programme manager to withdraw the evidence")
     return None
 
@@ -245,7 +241,7 @@ def may_download_evidence(user: User, evidence: Any) -> bool:
 
 
 def may_upload_evidence(user: User, action: Any) -> bool:
-    return can_work_on_action(user, action) and not _finished(action)
+    return can_work_on_action(user, action) and not plan_rules.is_closed(action.status)
 
 
 def can_administer(user: User) -> bool:

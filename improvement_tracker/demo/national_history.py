@@ -13,6 +13,7 @@ from typing import Any
 
 from improvement_tracker.demo.national_rows import Generation, insert_rows
 from improvement_tracker.models import Action, DueDateChange, Milestone, ProgressUpdate
+from improvement_tracker.services import plan_rules
 
 SUBJECTS = (
     "the victim engagement plan", "supervision of early investigative actions", "digital forensic triage",
@@ -200,7 +201,7 @@ def script(gen: Generation, plan: PlannedAction) -> None:
         plan.evidence.append(("submitted", end))
     elif status == "in_progress" and rng.random() < 0.3:
         plan.evidence.append((rng.choice(("submitted", "accepted", "accepted", "rejected")), -rng.randint(2, 40)))
-    if status not in ("complete", "closed_not_needed") and rng.random() < 0.06:
+    if plan_rules.is_open(status) and rng.random() < 0.06:
         rag = rng.choice(("red", "amber", "green"))
         row.update(declared_rag=rag, declared_rag_reason="The programme board's view at the last review.",
                    declared_rag_by_id=plan.pm, declared_rag_at=gen.moment(-rng.randint(1, 30)))

@@ -29,8 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from improvement_tracker.models import Action, DeepDive, Finding, Force, Pillar, User
-from improvement_tracker.models.plans import CLOSED_STATUSES
-from improvement_tracker.services import clock, users
+from improvement_tracker.services import clock, plan_rules, users
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.imports.cells import (
     PRIORITY_CHOICES,
@@ -243,13 +242,19 @@ class _Checker:
         return out
 
     def resolve_finding(self, row: Row, reference: str) -> Found | None:
+        return self._resolve(row, reference, self.file_findings, self.findings, "finding", "finding", "Findings")
+
+    @staticmethod
+    def _resolve(row: Row, reference: str, in_file: dict[str, Found], in_plan: dict[str, Any], column: str,
+                 noun: str, sheet: str) -> Found | None:
+        """A reference to a finding or action: on its sheet in this file, else already in the plan."""
         key = fold(reference)
-        if key in self.file_findings:
-            return self.file_findings[key]
-        finding = self.findings.get(key)
-        if finding is not None:
-            return Found("plan", key, finding.id, finding.pillar_id, finding.reference)
-        row.problem("finding", f"There is no finding {reference} on the Findings sheet or in your plan")
+        if key in in_file:
+            return in_file[key]
+        existing = in_plan.get(key)
+        if existing is not None:
+            return Found("plan", key, existing.id, existing.pillar_id, existing.reference)
+        row.problem(column, f"There is no {noun} {reference} on the {sheet} sheet or in your plan")
         return None
 
     def action_rows(self, row: Row) -> None:
@@ -357,7 +362,7 @@ class _Checker:
 
     def _action_update(self, row: Row, action: Action, pillar_id, owner, v: dict) -> None:
         start, due = v["start"], v["due"]
-        if due is not None and due != action.current_due_date and action.status in CLOSED_STATUSES:
+        if due is not None and due != action.current_due_date and plan_rules.is_closed(action.status):
             row.problem("due_date", f"This action is {STATUS_LABELS[action.status].lower()}: its due date can "
                         "no longer change")
         start_after, due_after = start or action.start_date, due or action.current_due_date
@@ -388,14 +393,8 @@ class _Checker:
                  pillar_change or action.pillar_id, {**wanted, "reference": action.reference}, action.id, changes)
 
     def resolve_action(self, row: Row, reference: str) -> Found | None:
-        key = fold(reference)
-        if key in self.file_actions:
-            return self.file_actions[key]
-        action = self.actions.get(key)
-        if action is not None:
-            return Found("plan", key, action.id, action.pillar_id, action.reference)
-        row.problem("action_reference", f"There is no action {reference} on the Actions sheet or in your plan")
-        return None
+        return self._resolve(row, reference, self.file_actions, self.actions, "action_reference", "action",
+                             "Actions")
 
     def milestone_rows(self, row: Row) -> None:
         reference, title = row.text("action_reference"), row.text("title")
