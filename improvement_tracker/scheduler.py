@@ -64,7 +64,7 @@ def assignments_and_outbox(app: Flask, *, trigger: str | None = "schedule") -> N
 
 
 def daily_reminders(app: Flask, today: date | None = None, *, trigger: str | None = "schedule") -> reminders.RunReport:
-    """07:00: every reminder due today and, on the week's first working day, the weekly
+    """07:00: every reminder due today and, on the week's first run on a working day, the weekly
     summaries; then deliver them."""
     with app.app_context():
         transaction = jobs.transactions(db.session)

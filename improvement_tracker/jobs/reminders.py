@@ -1,6 +1,7 @@
-"""The reminder jobs: the 07:00 daily run (reminders, and the weekly summaries on the week's
-first working day) and the frequent assignments run. What they send is decided by
-services.reminders.plan; they claim and queue it one email per transaction."""
+"""The reminder jobs: the 07:00 daily run (reminders, and the weekly summaries with the week's
+first run on a working day) and the frequent assignments run. What they send, and on which
+working day, is decided by services.reminders.plan; they claim and queue it one email per
+transaction."""
 
 from __future__ import annotations
 

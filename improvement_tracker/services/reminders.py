@@ -6,8 +6,12 @@ claimed with an INSERT on a UNIQUE column before anything is sent. A rerun, a ca
 missed days or a second scheduler process finds the key taken and sends nothing. A new due
 date or a new owner makes new keys, so reminders re-arm for them and never repeat the old.
 
-Thresholds count calendar days; runs happen on working days only (England and Wales), so a
-threshold that falls on a weekend or bank holiday is sent on the next working day, once.
+Thresholds count calendar days; runs happen on working days only (England and Wales), and
+``threshold_day`` is the one rule for a threshold that falls on a weekend or bank holiday: a
+due-soon reminder goes on the working day before it (so it always comes before the due date),
+an overdue one on the working day after it. Due-soon thresholds that land on the same working
+day make one item, the nearest threshold's. The weekly summary goes with the first run of the
+ISO week that happens on a working day, whichever day that is.
 
 One function, ``plan``, decides what a run would send: each email with its recipient, kind
 and items. The real run claims and queues that plan (``queue``, one email at a time); the
@@ -31,7 +35,11 @@ from improvement_tracker.models._types import utcnow
 from improvement_tracker.services import clock, plan_queries, plan_rules
 from improvement_tracker.services.lookups import which_exist
 from improvement_tracker.services.settings import ReminderSettings
-from improvement_tracker.services.working_days import first_working_day_of_week, is_working_day
+from improvement_tracker.services.working_days import (
+    is_working_day,
+    working_day_on_or_after,
+    working_day_on_or_before,
+)
 
 ASSIGNMENT_LOOKBACK_DAYS = 7
 # The weekly summary's "Due in the next 14 days" figure.
@@ -166,20 +174,36 @@ def _overdue_label(due: date, today: date) -> str:
     return f"{_days(plan_rules.days_overdue(due, today))} overdue (was due {due.day} {due:%B %Y})"
 
 
+def threshold_day(kind: str, due: date, days: int) -> date:
+    """The working day a due-soon or overdue threshold is sent on (docs/reminders.md#working-days-and-times).
+
+    Thresholds count calendar days. One that falls on a weekend or bank holiday goes on the
+    working day before it when it is due-soon (a warning is no use after the deadline), and on
+    the working day after it when it is overdue (nothing is overdue before it is).
+    """
+    if kind == "due_soon":
+        return working_day_on_or_before(due - timedelta(days=days))
+    return working_day_on_or_after(due + timedelta(days=days))
+
+
 def _date_items(recipient: User, action: Action, milestone: Milestone | None, due: date, today: date,
                 settings: ReminderSettings) -> list[Item]:
-    """Due-soon or overdue for one dated thing: the newest threshold reached, if any."""
+    """Due-soon or overdue for one dated thing: the newest threshold reached, if any.
+
+    A threshold is reached once its ``threshold_day`` has come. Of those reached the newest is
+    the nearest to the due date, so a catch-up sends one item, and due-soon thresholds that
+    share a working day (2 and 1 days before a Monday both fall on the Friday) make one item,
+    the smallest threshold's; the others are never sent for that date.
+    """
     what = f"milestone:{milestone.id}" if milestone else f"action:{action.id}"
-    left = (due - today).days
-    if left >= 0:
-        reached = [k for k in settings.due_soon_days if left <= k]
+    if today <= due:
+        reached = [k for k in settings.due_soon_days if threshold_day("due_soon", due, k) <= today]
         if not reached:
             return []
         k = min(reached)
         return [Item(recipient, "due_soon", f"due_soon:{what}:{due}:{recipient.id}:{k}", action, f"{k}d before",
                      _due_soon_label(due, today), due, milestone)]
-    late = plan_rules.days_overdue(due, today)
-    reached = [k for k in settings.overdue_days if late >= k]
+    reached = [k for k in settings.overdue_days if threshold_day("overdue", due, k) <= today]
     if not reached:
         return []
     k = max(reached)
@@ -286,7 +310,7 @@ def _digests(items: list[Item]) -> list[PlannedEmail]:
 
 def plan(session: Session, today: date, settings: ReminderSettings) -> Plan:
     """Every email the 07:00 run sends on `today`: each person's digest, and the weekly
-    summaries on the week's first working day. Nothing on other than working days."""
+    summaries not yet sent this week. Nothing on other than working days."""
     result = Plan(today, is_working_day(today))
     if result.working_day:
         result.emails = _digests(collect(session, today, settings)) + weekly_summaries(session, today)
@@ -374,24 +398,31 @@ def run_assignments(session: Session, today: date) -> list[Queued]:
 # --- weekly summaries ------------------------------------------------------------------
 
 def weekly_summaries(session: Session, today: date) -> list[PlannedEmail]:
-    """Programme managers get their force's summary, oversight the national one, once a week,
-    on the first working day of the week (Monday unless it is a bank holiday)."""
-    if today != first_working_day_of_week(today):
+    """Programme managers get their force's summary, oversight the national one, once a week.
+
+    The claim key is the recipient and the ISO week, so the first run of the week that happens
+    on a working day sends it, whichever day that is (Monday normally; Tuesday after a bank
+    holiday or a missed Monday run). A summary already claimed this week is left out rather
+    than worked out again only to be found claimed: later runs that week plan nothing for it.
+    """
+    if not is_working_day(today):
         return []
     year, week, _ = today.isocalendar()
-    recipients = session.scalars(select(User).where(
+    recipients = list(session.scalars(select(User).where(
         User.active.is_(True), User.weekly_summary.is_(True),
-        User.role.in_(("programme_manager", "oversight"))).order_by(User.id))
+        User.role.in_(("programme_manager", "oversight"))).order_by(User.id)))
+    keys = {user.id: f"weekly:{user.id}:{year}-W{week:02d}" for user in recipients}
+    sent = which_exist(session, ReminderClaim.dedupe_key, keys.values())
     emails = []
     for user in recipients:
-        if _paused(user, today):
+        if keys[user.id] in sent or _paused(user, today):
             continue
         summary = _force_summary(session, user.force, today) if user.role == "programme_manager" \
             else _national_summary(session, user, today)
         if summary is None:
             continue
         subject, content = summary
-        key = f"weekly:{user.id}:{year}-W{week:02d}"
+        key = keys[user.id]
         claim = Claim({"dedupe_key": key, "recipient_id": user.id, "kind": "weekly_summary",
                        "action_id": None, "milestone_id": None, "force_id": user.force_id,
                        "threshold": f"{year}-W{week:02d}", "due_date": None}, content,

@@ -18,9 +18,21 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=4096)
+def working_day_on_or_before(day: date) -> date:
+    """`day` if it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+@lru_cache(maxsize=4096)
+def working_day_on_or_after(day: date) -> date:
+    """`day` if it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def first_working_day_of_week(day: date) -> date:
-    monday = day - timedelta(days=day.weekday())
-    first = monday
-    while not is_working_day(first):
-        first += timedelta(days=1)
-    return first
+    return working_day_on_or_after(day - timedelta(days=day.weekday()))

@@ -112,7 +112,7 @@ def test_a_month_of_reminders(mail_app, month_plan, smtp_server):
     assert days_for("sam@example.police.uk") == [1]
     assert "No progress update for 28 days" in _received(handler)["sam@example.police.uk"][0][1]
 
-    # Pat: weekly summaries on each week's first working day (Tuesday 30th after Easter Monday),
+    # Pat: weekly summaries with each week's first run on a working day (Tuesday 30th after Easter Monday),
     # and escalations at 14 days overdue: Paul's C on the 16th (pause or not), A and B on the 24th.
     pat = by_day
     assert days_for("pat@example.police.uk") == [1, 8, 15, 16, 22, 24, 30]
@@ -202,19 +202,20 @@ def test_paused_or_opted_out_owner_gets_nothing_but_the_manager_is_still_told(ma
     assert pm.id
 
 
-def test_bank_holiday_moves_a_threshold_to_the_next_working_day(mail_app, smtp_server):
+def test_a_due_soon_threshold_on_a_bank_holiday_goes_on_the_working_day_before(mail_app, smtp_server):
     handler, _ = smtp_server
     owner = factories.create_user("action_owner", email="o@example.police.uk")
     # 7 days before 2 April 2027 is Good Friday, 26 March; Easter Monday follows.
     _action(owner, "A", date(2027, 4, 2))
-    scheduler.daily_reminders(mail_app, date(2027, 3, 25))  # the 30-day reminder, caught up
-    for day in (date(2027, 3, 26), date(2027, 3, 29)):
+    scheduler.daily_reminders(mail_app, date(2027, 3, 24))  # the 30-day reminder, caught up
+    scheduler.daily_reminders(mail_app, date(2027, 3, 25))  # the 7-day one, a day early
+    for day in (date(2027, 3, 26), date(2027, 3, 29), date(2027, 3, 30), date(2027, 3, 31)):
         scheduler.daily_reminders(mail_app, day)
-    assert len(handler.to("o@example.police.uk")) == 1
-    scheduler.daily_reminders(mail_app, date(2027, 3, 30))
-    scheduler.daily_reminders(mail_app, date(2027, 3, 31))
-    mail = handler.to("o@example.police.uk")
-    assert len(mail) == 2 and "Due in 3 days" in mail[1].get_body(("plain",)).get_content()
+    mail = [m.get_body(("plain",)).get_content() for m in handler.to("o@example.police.uk")]
+    assert len(mail) == 2
+    assert "Due in 9 days (2 April 2027)" in mail[0] and "Due in 8 days (2 April 2027)" in mail[1]
+    scheduler.daily_reminders(mail_app, date(2027, 4, 1))
+    assert "Due tomorrow" in handler.to("o@example.police.uk")[2].get_body(("plain",)).get_content()
 
 
 def test_smtp_refusals_are_retried_then_sent_once(mail_app, smtp_server):
@@ -319,7 +320,7 @@ def test_two_processes_on_the_same_day_send_each_email_once(app, month_plan, smt
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 4
 
 
-def test_weekly_summary_goes_on_the_first_working_day_of_the_week():
+def test_the_first_working_day_of_a_week_skips_a_bank_holiday_monday():
     assert first_working_day_of_week(date(2027, 3, 31)) == date(2027, 3, 30)
     assert first_working_day_of_week(date(2027, 3, 3)) == date(2027, 3, 1)
 
