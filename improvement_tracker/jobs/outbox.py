@@ -3,7 +3,9 @@
 Per email: one transaction takes it (pending → sending, committed before anything is sent, so
 a second sender skips it), the message is built and handed to the mail server outside any
 transaction, and another transaction records how that went. A crash between the two leaves the
-email `sending`, which the next run marks failed rather than sends twice.
+email `sending`, which the next run marks failed rather than sends twice. Each email goes over its
+own connection and its outcome is committed before the next is taken, so a mail server's fault
+on one email is that email's alone: those it accepted earlier in the run stay sent.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ host is configured, so the embedded mode shows what would have been sent.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import smtplib
@@ -34,10 +35,13 @@ SECTION_TITLES = {
 SECTION_ORDER = ("escalation", "overdue", "due_soon", "stale", "assignment")
 # Escalations stored before each item carried its number of days said it only in its threshold.
 _ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")
+log = logging.getLogger(__name__)
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage) -> None:
+        """Returns once the message is accepted for delivery; raises if it may not have been."""
+        ...
 
 
 @dataclass
@@ -50,12 +54,44 @@ class SmtpSender:
     timeout: float = 30.0
 
     def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        """Hand one message to the relay: returns once the relay has accepted it, raises otherwise.
+
+        Accepted means 250 after DATA: from then on the message is the relay's, so nothing after
+        it (what the relay answers to QUIT, or a connection that fails while closing) may make the
+        outbox send it again. A connection lost after the message went but before the relay
+        answered raises: the outbox tries again, with the same Message-ID (``message_id``).
+        """
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password)
             smtp.send_message(message)
+        except BaseException:
+            _hang_up(smtp, None)
+            raise
+        _hang_up(smtp, message["Message-ID"])
+
+
+def _hang_up(smtp: smtplib.SMTP, accepted: str | None) -> None:
+    """Say QUIT and close, never raising: a relay's fault here changes nothing about the message.
+
+    Not ``with smtplib.SMTP(...)``: its exit raises when QUIT is answered with anything but 221,
+    which turned a message the relay had accepted into a failure, retried and so delivered again.
+    """
+    try:
+        code, reply = smtp.quit()  # quit() returns the reply, whatever its code
+        answer = f"{code} {reply.decode(errors='replace')}"
+    except (smtplib.SMTPException, OSError) as error:
+        code, answer = None, f"{type(error).__name__}: {error}"
+    finally:
+        try:
+            smtp.close()
+        except OSError:
+            log.debug("The connection to the relay did not close cleanly", exc_info=True)
+    if accepted and code != 221:
+        log.warning("The relay accepted %s, then answered QUIT with %s; it is sent", accepted, answer)
 
 
 @dataclass
@@ -80,7 +116,8 @@ def sender_from_config(config: dict) -> Sender:
 
 
 def message_id(dedupe_key: str, base_url: str) -> str:
-    """Stable: the same outbox row always makes the same Message-ID, so a resend is recognisable."""
+    """Stable: the same outbox row always makes the same Message-ID (while BASE_URL's host stays the
+    same), so a retry after a connection lost before the relay answered is recognisable as a copy."""
     domain = urlsplit(base_url).hostname or "improvement-tracker.invalid"
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]}@{domain}>"
 

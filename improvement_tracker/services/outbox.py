@@ -2,9 +2,15 @@
 
 A row moves pending → sending (taken with a conditional UPDATE, so two senders never take the
 same row) → sent, or back to pending with a later attempt time, or failed after the last try.
+Sent means the mail server accepted the message (250 after its data), whatever it says after
+that (to QUIT) or however the connection then ends.
+
 A row found still `sending` long after it was taken means a crash in the middle of a send: the
 mail server may or may not have it, so it is marked failed for an admin to look at rather
-than sent again. Duplicates are worse than a visible failure.
+than sent again. Duplicates are worse than a visible failure. A connection lost after the whole
+message went but before the server answered is the one ambiguity that is retried, like a
+refusal: the server may have it, so the recipient may get it twice, both copies with the same
+Message-ID (services.mail.message_id) for their mail system to recognise.
 
 These functions change rows and never commit; jobs.outbox delivers, with a transaction for
 taking each email and another for recording how its send went (never one held open while the
