@@ -27,6 +27,7 @@ from improvement_tracker.models.users import FORCE_ROLES, ROLES
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import users
 from improvement_tracker.services.audit import ServiceError
+from improvement_tracker.services.inputs import has_control_characters
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -71,6 +72,8 @@ def register(app: Flask) -> None:
         if force_code and role in ROLES and role not in FORCE_ROLES:
             raise click.ClickException(f"A user with the role {role} does not belong to a force: leave out --force")
         password = _read_password(password_stdin)
+        if any(has_control_characters(text or "") for text in (email, name, role, force_code, password)):
+            raise click.ClickException("The options must not include control characters")
         try:
             user = users.create_user(db.session, email=email, name=name, role=role,
                                      force_code=force_code or None, password=password, actor=None)
@@ -151,7 +154,7 @@ def register_reminders(app: Flask) -> None:
                   help="Run as if it were this day (Europe/London); not then recorded as the 07:00 job's run.")
     @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
     def run_reminders(day: str | None, dry_run: bool) -> None:
-        """The 07:00 job: every reminder due today and, on the week's first working day, the weekly
+        """The 07:00 job: every reminder due today and, on the week's first run on a working day, the weekly
         summaries; each item claimed once, one digest per person."""
         today = _day_option(day, "--today") or clock.today()
         if dry_run:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -18,7 +18,7 @@ from improvement_tracker import cli, errors, templating
 from improvement_tracker.config import load_config
 from improvement_tracker.csp import csp_nonce
 from improvement_tracker.extensions import csrf, db, login_manager, migrate
-from improvement_tracker.services.lookups import MAX_ID
+from improvement_tracker.services.inputs import ID_PATTERN, MAX_ID, has_control_characters
 from improvement_tracker.services.users import load_session_user
 from improvement_tracker.views import actions, admin, auth, dashboards, evidence, health, imports, notifications, plans
 
@@ -39,8 +39,11 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 class _IdConverter(IntegerConverter):
-    """``<int:...>`` in a URL: a number past the database's integer range names nothing, so it is a
-    404 like any other unknown id, not an overflow error from the database driver (a 500)."""
+    """``<int:...>`` in a URL: ASCII digits only (Werkzeug's ``\\d`` also matches "٣", which ``int``
+    reads as 3), and a number past the database's integer range names nothing: both are a 404 like
+    any other unknown id (services.inputs holds the rule)."""
+
+    regex = ID_PATTERN
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
                  signed: bool = False) -> None:
@@ -102,6 +105,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 time.time() - signed_in_at > app.config["SESSION_MAX_AGE"].total_seconds():
             return None  # signed in too long ago (or before sign-ins were timed): sign in again
         return load_session_user(db.session, session_id)
+
+    @app.before_request
+    def _refuse_control_characters_in_the_url() -> None:
+        """A NUL or other control character in the path or query string names nothing and filters
+        nothing: refused before any query sees it (PostgreSQL cannot even compare with a NUL).
+        Form fields are refused next to their field (forms.base)."""
+        values = [*(request.view_args or {}).values(), *request.args.keys(),
+                  *request.args.listvalues()]
+        for value in values:
+            for text in value if isinstance(value, list) else (value,):
+                if isinstance(text, str) and has_control_characters(text):
+                    abort(404)
 
     @app.after_request
     def _security_headers(response):

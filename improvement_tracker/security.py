@@ -192,8 +192,11 @@ def transition_refusal(user: User, action: Any, who: str) -> Refusal | None:
     if not can_manage_plan(user, action.force_id):
         return FORBIDDEN
     if who == SIGNER and action.owner_id == user.id:
-        # Four-eyes: whoever owns the work does not sign it off.
+        # Four-eyes: whoever owns the work does not sign it off...
         return Refusal("You own this action, so another programme manager must sign it off")
+    if who == SIGNER and action.sign_off_requested_by_id == user.id:
+        # ...nor whoever said it was done, whatever their role.
+        return Refusal("You asked for this action to be signed off, so another programme manager must sign it off")
     return None
 
 

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from improvement_tracker.csp import csp_nonce
 from improvement_tracker.data_tables import table_html
 from improvement_tracker.formatting import file_size, govuk_date, govuk_datetime, percent_text
+from improvement_tracker.forms.base import new_submission_token
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
 from improvement_tracker.services import clock
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
     # `{% if action.status is closed %}`: the plan's rule, not a list of statuses in a template.
     app.jinja_env.tests["closed"] = is_closed
     app.add_template_global(error_list, "error_list")
+    app.jinja_env.globals["submission_token"] = new_submission_token  # a button's one-time token
     app.jinja_env.globals.update(TAGS)
     app.add_template_global(table_html, "table_html")
     # Globals, not context variables, so imported macros can read them too.

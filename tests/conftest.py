@@ -128,6 +128,21 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
 
 
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served from a thread on loopback, each request in its own thread: for browsers, and
+    for requests sent at the same moment (tests/views/test_writes_apply_once.py)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

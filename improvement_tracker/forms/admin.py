@@ -1,11 +1,11 @@
 """Forms for administrators: users, pillars and forces."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput
 from wtforms import PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from improvement_tracker.forms.base import EditForm, Form
 from improvement_tracker.forms.fields import LongText, Select, Text, max_length
 from improvement_tracker.models.reference import COHORTS
 from improvement_tracker.security import ROLE_LABELS
@@ -48,7 +48,7 @@ def _password(label: str, description: str):
                          description=description)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = Text("Email address", validators=[InputRequired(message="Enter an email address"),
                                               max_length(254, "Email address")])
     name = _name()
@@ -57,17 +57,17 @@ class UserForm(FlaskForm):
     password = _password("Password", "12 characters or more. Give it to the user in person or by phone")
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(EditForm):
     name = _name()
     role = _role()
     force = _force()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = _password("New password", "12 characters or more. Their other sessions will end")
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     """The users list's filters: a GET form, so no CSRF token."""
 
     class Meta:
@@ -77,13 +77,13 @@ class UserFilterForm(FlaskForm):
     force = Select("Force", choices=[SelectChoice("", "Any force")], validate_choice=False)
 
 
-class PillarForm(FlaskForm):
+class PillarForm(EditForm):
     name = Text("Name", validators=[InputRequired(message="Enter the pillar's name"),
                                     max_length(120, "Name")])
     description = LongText("Description", validators=[max_length(2000, "Description")])
 
 
-class ForceForm(FlaskForm):
+class ForceForm(EditForm):
     name = Text("Name", validators=[InputRequired(message="Enter the force's name"),
                                     max_length(120, "Name")])
     country = radios("Country", choices(COUNTRY_LABELS.items()), "Select England or Wales")

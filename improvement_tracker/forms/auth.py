@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from improvement_tracker.forms.base import Form
 
-class SignInForm(FlaskForm):
+
+class SignInForm(Form):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -19,5 +20,5 @@ class SignInForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: carries only the CSRF token."""

@@ -1,21 +1,21 @@
 """Forms for evidence: upload, review, withdraw, purge, and the sign-off page's evidence reason."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import MultipleFileField
 from wtforms.validators import InputRequired
 
+from improvement_tracker.forms.base import Form
 from improvement_tracker.forms.fields import LongText, Radios, Select, max_length
 from improvement_tracker.forms.plans import TransitionForm
 from improvement_tracker.services.evidence import MAX_DESCRIPTION_LENGTH
-from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.services.inputs import whole_number
 
 
 def _id(value) -> int:
     return whole_number(value) or 0
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     # Checked by the service (type from the bytes, size, names, duplicates), not by WTForms.
     files = MultipleFileField("Upload files", widget=GovFileInput(multiple=True))
     description = LongText("Describe the evidence",
@@ -25,7 +25,7 @@ class UploadForm(FlaskForm):
     milestone_id = Select("Which milestone is it for? (optional)", coerce=_id, validate_choice=False)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = Radios("Do you accept this evidence?",
                       choices=[("accepted", "Yes, accept it"), ("rejected", "No, reject it")],
                       message="Select whether you accept or reject the evidence")
@@ -33,12 +33,12 @@ class ReviewForm(FlaskForm):
                       description="The owner will see this")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = LongText("Why are you withdrawing this evidence?", validators=[max_length(2000, "Reason")],
                       description="This is kept in the action’s history")
 
 
-class PurgeForm(FlaskForm):
+class PurgeForm(Form):
     reason = LongText("Why is the file being deleted?", validators=[max_length(2000, "Reason")],
                       description="For example, it contained personal data about a victim. "
                                   "This is kept in the action’s history")

@@ -8,6 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovS
 from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from improvement_tracker.services import inputs
+
 
 class GovDateField(Field):
     """Day, month and year boxes. All blank is 'no date'; anything else must be a real date.
@@ -39,6 +41,9 @@ class GovDateField(Field):
             self.data = date(int(year), int(month), int(day))
         except (ValueError, OverflowError):  # a day of 99999999999999999999 overflows
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
+        if problem := inputs.date_problem(self.data, self.label.text):
+            self.data = None
+            raise ValueError(problem)
 
     def pre_validate(self, form):
         if self.required and self.data is None and not self.process_errors:

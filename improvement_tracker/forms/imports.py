@@ -1,14 +1,14 @@
 """Forms for importing a plan: the upload, and the confirmation of a checked import."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput
 from wtforms import HiddenField, SelectMultipleField
 
+from improvement_tracker.forms.base import Form
 from improvement_tracker.services.imports.workbook import MAX_FILE_LABEL, MAX_ROWS
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(
         "Upload your spreadsheet",
         widget=GovFileInput(),
@@ -18,7 +18,7 @@ class ImportUploadForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     # What the user checked: if the plan or the file changed since, the preview is shown again.
     digest = HiddenField()
     owners = SelectMultipleField("Add these people as action owners", widget=GovCheckboxesInput(),

@@ -1,14 +1,14 @@
 """Forms for email preferences and the admins' reminder thresholds."""
 
-from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
+from improvement_tracker.forms.base import Form
 from improvement_tracker.forms.fields import GovDateField, Radios, Text, max_length
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class NotificationSettingsForm(FlaskForm):
+class NotificationSettingsForm(Form):
     reminders = Radios("Do you want reminder emails about your actions?", choices=YES_NO,
                        message="Select yes if you want reminder emails")
     paused_until = GovDateField("Pause reminders until (optional)",
@@ -20,7 +20,7 @@ class NotificationSettingsForm(FlaskForm):
                             description="Programme managers get their force's summary; oversight the national one.")
 
 
-class ReminderSettingsForm(FlaskForm):
+class ReminderSettingsForm(Form):
     due_soon_days = Text("Due soon: days before the due date",
                          validators=[InputRequired(message="Enter the days before the due date"),
                                      max_length(60, "Due soon")],

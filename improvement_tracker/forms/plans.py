@@ -1,13 +1,13 @@
 """Forms for the plan: deep dives, findings, actions, milestones, updates and status changes."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, InputRequired
 
+from improvement_tracker.forms.base import EditForm, Form
 from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES, STATUSES
-from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.services.inputs import whole_number
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 
@@ -29,7 +29,7 @@ def _required(label: str):
     return InputRequired(message=f"Enter {label}")
 
 
-class DeepDiveForm(FlaskForm):
+class DeepDiveForm(EditForm):
     title = Text("Title", validators=[_required("a title"), max_length(200, "Title")],
                  description="For example, Operation Soteria deep dive")
     period = Text("Period", validators=[_required("the period"), max_length(100, "Period")],
@@ -39,7 +39,7 @@ class DeepDiveForm(FlaskForm):
     summary = LongText("Summary (optional)", validators=[max_length(10000, "Summary")])
 
 
-class FindingForm(FlaskForm):
+class FindingForm(EditForm):
     pillar_id = Select("Pillar", coerce=_id, validate_choice=False,
                        validators=[_chosen("Select a pillar")])
     reference = Text("Reference", validators=[_required("a reference, like AS-P1-03"),
@@ -53,7 +53,7 @@ class FindingForm(FlaskForm):
                           message="Select a priority")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(EditForm):
     reference = Text("Reference", validators=[_required("a reference"), max_length(40, "Reference")],
                      description="Unique within your force, like AS-P1-03-A")
     title = Text("Title", validators=[_required("a title"), max_length(200, "Title")])
@@ -72,35 +72,35 @@ class ActionForm(FlaskForm):
     due_date = GovDateField("Due date", description="For example, 31 3 2027. Leave blank if not known")
 
 
-class DueDateForm(FlaskForm):
+class DueDateForm(Form):
     due_date = GovDateField("New due date", required=True, description="For example, 31 3 2027")
     reason = LongText("Why is the date changing?", validators=[max_length(2000, "Reason")],
                       description="This is kept in the action's re-plan history")
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(EditForm):
     title = Text("Milestone", validators=[_required("what the milestone is"), max_length(200, "Milestone")])
     due_date = GovDateField("Due date", description="For example, 31 3 2027. Leave blank if not known")
 
 
-class ProgressUpdateForm(FlaskForm):
+class ProgressUpdateForm(Form):
     text = LongText("What has happened since the last update?",
                     validators=[_required("what has happened since the last update"),
                                 max_length(5000, "Update")])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     note = LongText("Note", validators=[max_length(5000, "Note")])
 
 
-class DeclareRagForm(FlaskForm):
+class DeclareRagForm(Form):
     rag = Radios("Declared RAG", choices=[("none", "No declared RAG (use the computed one)"), ("red", "Red"),
                               ("amber", "Amber"), ("green", "Green")],
                      message="Select a RAG status")
     reason = LongText("Why does it differ from the computed RAG?", validators=[max_length(2000, "Reason")])
 
 
-class PlanFilterForm(FlaskForm):
+class PlanFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from improvement_tracker.jobs import Counts, Transaction, runs
-from improvement_tracker.services import dashboards, snapshots, users
+from improvement_tracker.services import dashboards, snapshots, submissions, users
 
 
 def snapshot(transaction: Transaction, today: date) -> Counts:
@@ -24,8 +24,10 @@ def national_figures(transaction: Transaction, today: date) -> Counts:
 
 def housekeeping(transaction: Transaction, now: datetime) -> Counts:
     """Forget what nobody needs any more, so the tables do not only grow: sign-in attempts past
-    their use, and job runs older than runs.KEEP_RUNS (the newest of each job stays)."""
+    their use, job runs older than runs.KEEP_RUNS (the newest of each job stays), and forms' one-time
+    tokens older than submissions.KEEP_FOR."""
     with transaction() as session:
         attempts = users.prune_login_attempts(session)
         job_runs = runs.prune(session, now)
-    return {"sign_in_attempts_removed": attempts, "job_runs_removed": job_runs}
+        tokens = submissions.forget_old(session)
+    return {"sign_in_attempts_removed": attempts, "job_runs_removed": job_runs, "form_tokens_removed": tokens}

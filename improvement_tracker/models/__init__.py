@@ -14,6 +14,7 @@ from improvement_tracker.models.plans import (
 )
 from improvement_tracker.models.reference import Force, NationalVersion, Pillar
 from improvement_tracker.models.snapshots import ProgressSnapshot
+from improvement_tracker.models.submissions import FormSubmission
 from improvement_tracker.models.users import LoginAttempt, User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "DueDateChange",
     "Finding",
     "Force",
+    "FormSubmission",
     "JobRun",
     "LoginAttempt",
     "Milestone",

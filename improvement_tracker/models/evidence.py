@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from improvement_tracker.extensions import db
@@ -31,6 +31,9 @@ class Evidence(db.Model):
         Index("ix_evidence_action_id_uploaded_at", "action_id", "uploaded_at"),
         Index("ix_evidence_action_id_sha256", "action_id", "sha256"),
         Index("ix_evidence_force_id_review_state", "force_id", "review_state"),
+        # One live copy of a file per action, whatever arrives at once (a double click, two tabs).
+        Index("uq_evidence_action_id_sha256_live", "action_id", "sha256", unique=True,
+              sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +74,10 @@ class Evidence(db.Model):
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     purged_by: Mapped[User | None] = relationship(foreign_keys=[purged_by_id])
+    # Reviews and withdrawals say which version they read (as the plan's tables do).
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     @property
     def is_image(self) -> bool:

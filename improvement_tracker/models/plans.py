@@ -35,6 +35,11 @@ class DeepDive(db.Model):
     findings: Mapped[list["Finding"]] = relationship(
         back_populates="deep_dive", order_by="Finding.reference"
     )
+    # Every UPDATE says which version it read (SQLAlchemy's version_id_col): a second writer that
+    # read the same version changes nothing and is told so (views._helpers), never applied twice.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class Finding(db.Model):
@@ -63,6 +68,11 @@ class Finding(db.Model):
     force: Mapped[Force] = relationship()
     pillar: Mapped[Pillar] = relationship(lazy="joined")
     actions: Mapped[list["Action"]] = relationship(back_populates="finding", order_by="Action.reference")
+    # Every UPDATE says which version it read (SQLAlchemy's version_id_col): a second writer that
+    # read the same version changes nothing and is told so (views._helpers), never applied twice.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class Action(db.Model):
@@ -100,6 +110,8 @@ class Action(db.Model):
     current_due_date: Mapped[date | None]
     completed_date: Mapped[date | None]
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who asked for sign-off (four-eyes: they may not sign it off); cleared when it moves on.
+    sign_off_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     declared_rag: Mapped[str | None] = mapped_column(String(8))
     declared_rag_reason: Mapped[str | None] = mapped_column(Text)
     declared_rag_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -116,6 +128,7 @@ class Action(db.Model):
     pillar: Mapped[Pillar] = relationship(lazy="joined")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+    sign_off_requested_by: Mapped[User | None] = relationship(foreign_keys=[sign_off_requested_by_id])
     declared_rag_by: Mapped[User | None] = relationship(foreign_keys=[declared_rag_by_id])
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="action", order_by="Milestone.position"
@@ -123,6 +136,11 @@ class Action(db.Model):
     due_date_changes: Mapped[list["DueDateChange"]] = relationship(
         back_populates="action", order_by="DueDateChange.changed_at.desc()"
     )
+    # Every UPDATE says which version it read (SQLAlchemy's version_id_col): a second writer that
+    # read the same version changes nothing and is told so (views._helpers), never applied twice.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class DueDateChange(db.Model):
@@ -159,6 +177,11 @@ class Milestone(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     action: Mapped[Action] = relationship(back_populates="milestones")
+    # Every UPDATE says which version it read (SQLAlchemy's version_id_col): a second writer that
+    # read the same version changes nothing and is told so (views._helpers), never applied twice.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class ProgressUpdate(db.Model):

@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from improvement_tracker.services.inputs import without_control_characters
 from improvement_tracker.services.tables import Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -22,7 +23,12 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 
 def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text safe in a spreadsheet: no formula, and no control character (openpyxl refuses to write
+    one; the forms and the import refuse them, but older rows may hold some)."""
+    if not isinstance(value, str):
+        return value
+    value = without_control_characters(value)
+    if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

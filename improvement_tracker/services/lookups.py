@@ -9,8 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-# Ids are INTEGER columns: a number past this names nothing (and would overflow the driver).
-MAX_ID = 2**31 - 1
 # Bound parameters per IN list: well under SQLite's and PostgreSQL's limits, and a statement
 # shape the databases see again and again.
 IN_CHUNK = 500
@@ -29,12 +27,3 @@ def which_exist(session: Session, column: ColumnElement[Any], values: Iterable[A
         found |= set(session.scalars(select(column).where(column.in_(wanted[start:start + chunk]))))
     return found
 
-
-def whole_number(value: Any) -> int | None:
-    """An id or page number from a form or query string: ASCII digits within the database's range,
-    else None. ``"²".isdigit()`` is true and ``int("²")`` fails; ``"9" * 20`` overflows the driver."""
-    text = str(value if value is not None else "")
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None

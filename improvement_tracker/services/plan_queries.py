@@ -19,7 +19,7 @@ from improvement_tracker.models import Action, AuditEvent, DeepDive, Finding, Fo
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.services import evidence, plan_rules, reference_admin
 from improvement_tracker.services.evidence import EvidenceCounts
-from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.services.inputs import whole_number
 
 FILTER_NAMES = ("pillar", "status", "owner", "overdue")
 

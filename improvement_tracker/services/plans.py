@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Action, DeepDive, DueDateChange, Finding, Force, Pillar, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES
-from improvement_tracker.services import audit, plan_rules
+from improvement_tracker.services import audit, inputs, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 FINDING_TYPE_LABELS = {
@@ -136,6 +136,9 @@ def _owner(session: Session, force_id: int, owner_id: int | None) -> User:
 
 
 def _check_dates(start: date | None, due: date | None, field: str) -> None:
+    for value, name, label in ((start, "start_date", "Start date"), (due, field, "Due date")):
+        if value is not None and (problem := inputs.date_problem(value, label)):
+            raise ServiceError(problem, name)
     if start is not None and due is not None and due < start:
         raise ServiceError("The due date must be the same as or after the start date", field)
 

@@ -2,7 +2,11 @@
 
 not_started -> in_progress -> awaiting_sign_off -> complete, plus blocked (with a reason)
 and closed_not_needed (with a reason). The owner works the action; a programme manager who
-is not the owner signs it off (four-eyes), returns it, closes it or reopens it.
+is neither the owner nor the person who asked for sign-off signs it off (four-eyes), returns
+it, closes it or reopens it.
+
+A move is made once: the action's UPDATE names the row version it was read at, so a second
+request that read the same state changes nothing (views._helpers reports it).
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
         evidence_reason = None if counts.accepted else no_evidence_reason.strip()
     old = action.status
     action.status = transition.target
+    if transition.target == "awaiting_sign_off":
+        action.sign_off_requested_by_id = actor.id
+    elif transition.target != "complete":
+        action.sign_off_requested_by_id = None
     action.status_reason = note if transition.target in ("blocked", "closed_not_needed") else None
     if transition.target == "complete":
         action.completed_date = clock.today()

@@ -30,9 +30,8 @@ from improvement_tracker.services import (
     status,
     users,
 )
-from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.services.lookups import whole_number
-from improvement_tracker.views._helpers import commit, form_page, me, refused, show_error
+from improvement_tracker.services.inputs import whole_number
+from improvement_tracker.views._helpers import commit, edit_page, form_page, me, press, refused
 from improvement_tracker.views._scope import action_route, force_route, milestone_route
 
 bp = Blueprint("actions", __name__)
@@ -125,7 +124,8 @@ def edit(action: Action):
         commit("Action saved" if changes else "Nothing was changed")
         return _to_action(action)
 
-    return form_page(form, "actions/form.html", save, force=action.force, finding=action.finding, action=action)
+    return edit_page(form, "actions/form.html", save, obj=action, object_type="action", noun="action",
+                     force=action.force, finding=action.finding, action=action)
 
 
 @bp.route("/actions/<int:action_id>/due-date", methods=["GET", "POST"])
@@ -247,26 +247,27 @@ def milestone_edit(action: Action, milestone: Milestone):
         commit("Milestone saved")
         return _to_milestones(action)
 
-    return form_page(form, "actions/milestone_form.html", save, action=action, milestone=milestone)
+    return edit_page(form, "actions/milestone_form.html", save, obj=milestone, object_type="milestone",
+                     noun="milestone", action=action, milestone=milestone)
 
 
 @bp.post("/actions/<int:action_id>/milestones/<int:milestone_id>/<any(complete, reopen):change>")
 @milestone_route(security.can_work_on_action)
 def milestone_complete(action: Action, milestone: Milestone, change: str):
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            milestones.set_complete(db.session, milestone, change == "complete", actor=me())
-            commit(f"Milestone {'completed' if change == 'complete' else 'reopened'}: {milestone.title}")
-        except ServiceError as error:
-            show_error(form, error)
+    def tick():
+        milestones.set_complete(db.session, milestone, change == "complete", actor=me())
+        commit(f"Milestone {'completed' if change == 'complete' else 'reopened'}: {milestone.title}")
+
+    press(ConfirmForm(), tick)
     return _to_milestones(action)
 
 
 @bp.post("/actions/<int:action_id>/milestones/<int:milestone_id>/move/<any(up, down):direction>")
 @milestone_route(security.manages_action)
 def milestone_move(action: Action, milestone: Milestone, direction: str):
-    if ConfirmForm().validate_on_submit():
+    def move():
         milestones.move(db.session, milestone, direction, actor=me())
         commit()
+
+    press(ConfirmForm(), move)
     return _to_milestones(action)

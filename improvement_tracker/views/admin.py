@@ -30,8 +30,8 @@ from improvement_tracker.services import outbox as outbox_service
 from improvement_tracker.services import reference_admin, users
 from improvement_tracker.services import settings as reminder_settings_service
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.services.lookups import whole_number
-from improvement_tracker.views._helpers import commit, form_page, me, show_error
+from improvement_tracker.services.inputs import whole_number
+from improvement_tracker.views._helpers import commit, edit_page, form_page, me, press, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 T = TypeVar("T")
@@ -138,19 +138,18 @@ def user_edit(user_id: int):
         _keep_me_signed_in(user)
         return redirect(url_for("admin.users"))
 
-    return form_page(form, "admin/user_edit.html", save, user=user)
+    return edit_page(form, "admin/user_edit.html", save, obj=user, object_type="user", noun="user",
+                     current={"name": user.name, "role": user.role, "force": user.force.code if user.force else ""},
+                     user=user)
 
 
 def _set_active(user_id: int, active: bool):
     user = _user_or_404(user_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            users.set_active(db.session, user, active, actor=me())
-            commit(f"{user.name} can sign in again" if active
-                   else f"{user.name} has been deactivated and signed out")
-        except ServiceError as error:
-            show_error(form, error)
+    def change():
+        users.set_active(db.session, user, active, actor=me())
+        commit(f"{user.name} can sign in again" if active else f"{user.name} has been deactivated and signed out")
+
+    press(ConfirmForm(), change)
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -196,7 +195,8 @@ def pillar_edit(code: str):
         commit(f"Pillar {pillar.code} saved" if changes else "Nothing was changed")
         return redirect(url_for("admin.pillars"))
 
-    return form_page(form, "admin/pillar_edit.html", save, pillar=pillar)
+    return edit_page(form, "admin/pillar_edit.html", save, obj=pillar, object_type="pillar", noun="pillar",
+                     pillar=pillar)
 
 
 # --- forces -----------------------------------------------------------------------------
@@ -231,7 +231,8 @@ def force_edit(code: str):
         commit(f"{force.name} saved" if changes else "Nothing was changed")
         return redirect(url_for("admin.forces"))
 
-    return form_page(form, "admin/force_form.html", save, force=force)
+    return edit_page(form, "admin/force_form.html", save, obj=force, object_type="force", noun="force",
+                     force=force)
 
 
 # --- reminders and the outbox ----------------------------------------------------------
@@ -273,13 +274,11 @@ def outbox_retry(notification_id: int):
     notification = outbox_service.by_id(db.session, notification_id)
     if notification is None:
         abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            outbox_service.retry(db.session, notification, actor=me())
-            commit(f"The email to {notification.recipient.email} will be sent again within a few minutes")
-        except ServiceError as error:
-            show_error(form, error)
+    def retry():
+        outbox_service.retry(db.session, notification, actor=me())
+        commit(f"The email to {notification.recipient.email} will be sent again within a few minutes")
+
+    press(ConfirmForm(), retry)
     return redirect(url_for("admin.outbox"))
 
 

@@ -9,12 +9,13 @@ from flask_login import login_required
 from improvement_tracker import security
 from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
+from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.models import Force
 from improvement_tracker.services import clock, dashboards, kept, reference_admin
 from improvement_tracker.services.audit import record
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.tables import Link, Table
-from improvement_tracker.views._helpers import commit, download, me
+from improvement_tracker.views._helpers import commit, download, me, press
 from improvement_tracker.views._scope import force_route
 
 bp = Blueprint("dashboards", __name__)
@@ -82,9 +83,14 @@ def refresh():
     _national_only()
     user = me()
     security.require(security.can_administer(user))
-    dashboards.refresh_national_cache(db.session, clock.today(), actor=user)
-    record(db.session, user, "dashboards.cache_refreshed", "setting", None, summary="Refreshed the national dashboard")
-    commit("National dashboard figures refreshed")
+
+    def refresh_now():
+        dashboards.refresh_national_cache(db.session, clock.today(), actor=user)
+        record(db.session, user, "dashboards.cache_refreshed", "setting", None,
+               summary="Refreshed the national dashboard")
+        commit("National dashboard figures refreshed")
+
+    press(ConfirmForm(), refresh_now)
     return redirect(url_for("dashboards.national"))
 
 

@@ -18,11 +18,20 @@ from improvement_tracker.models import Action, Evidence, Force
 from improvement_tracker.services import evidence as evidence_service
 from improvement_tracker.services import plan_exports
 from improvement_tracker.services.audit import ServiceError
-from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.services.inputs import whole_number
 from improvement_tracker.services.scanning import scanner
 from improvement_tracker.services.storage import get_storage
 from improvement_tracker.templating import error_list
-from improvement_tracker.views._helpers import commit, download, form_page, me, refused, show_error
+from improvement_tracker.views._helpers import (
+    commit,
+    download,
+    form_page,
+    me,
+    refused,
+    remember_result,
+    sent_before,
+    show_error,
+)
 from improvement_tracker.views._scope import action_route, evidence_route, force_route
 
 bp = Blueprint("evidence", __name__)
@@ -63,6 +72,9 @@ def upload(action: Action):
     files = [evidence_service.IncomingFile(f.filename or "", f.stream) for f in request.files.getlist("files")]
     if request.method == "POST" and not valid and not any(f.filename for f in files):
         form.files.errors = ["Select a file to upload"]
+    repeat = sent_before(form) if valid else None
+    if repeat is not None:
+        return repeat
     if valid:
         storage = get_storage()
         config = current_app.config
@@ -79,7 +91,9 @@ def upload(action: Action):
             except Exception:
                 evidence_service.forget_files(storage, created)
                 raise
-            return redirect(url_for("actions.show", action_id=action.id, _anchor="evidence"))
+            response = redirect(url_for("actions.show", action_id=action.id, _anchor="evidence"))
+            remember_result(form, response)
+            return response
         except evidence_service.UploadRefused as error:
             show_error(form, error)
             problems = error.problems

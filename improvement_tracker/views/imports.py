@@ -24,7 +24,7 @@ from improvement_tracker.models import Force, User
 from improvement_tracker.services import imports, reference_admin
 from improvement_tracker.services.imports import template as import_template
 from improvement_tracker.services.imports.workbook import MAX_FILE_BYTES, FileRefused
-from improvement_tracker.views._helpers import me
+from improvement_tracker.views._helpers import me, remember_result, sent_before
 
 bp = Blueprint("imports", __name__)
 
@@ -100,9 +100,15 @@ def upload(code: str):
     user, force = _manager_of(code)
     form = ImportUploadForm()
     if form.validate_on_submit():
+        repeat = sent_before(form)  # the same upload sent twice is one pending import
+        if repeat is not None:
+            return repeat
         stored = _receive(form, user, force)
         if stored is not None:
-            return redirect(url_for("imports.preview", code=force.code, key=stored.key))
+            response = redirect(url_for("imports.preview", code=force.code, key=stored.key))
+            db.session.commit()  # the form's token, claimed
+            remember_result(form, response)
+            return response
     return render_template("imports/upload.html", form=form, force=force)
 
 

@@ -9,7 +9,7 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.notifications import NotificationSettingsForm
 from improvement_tracker.models import Force
 from improvement_tracker.services import clock, reminder_ledger, users
-from improvement_tracker.services.lookups import whole_number
+from improvement_tracker.services.inputs import whole_number
 from improvement_tracker.services.reminders import KIND_LABELS
 from improvement_tracker.views._helpers import commit, download, form_page, me
 from improvement_tracker.views._scope import force_route

@@ -11,8 +11,8 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import DeepDive, Finding, Force
 from improvement_tracker.services import clock, kept, plan_exports, plan_queries, plans, reference_admin
-from improvement_tracker.services.lookups import whole_number
-from improvement_tracker.views._helpers import commit, download, form_page, me
+from improvement_tracker.services.inputs import whole_number
+from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me
 from improvement_tracker.views._scope import deep_dive_route, finding_route, force_route
 
 bp = Blueprint("plans", __name__)
@@ -109,7 +109,10 @@ def _save_deep_dive(force: Force, deep_dive: DeepDive | None):
         commit("Deep dive saved" if deep_dive else "Deep dive recorded. Now add its findings.")
         return redirect(url_for("plans.deep_dive", code=force.code, deep_dive_id=saved.id))
 
-    return form_page(form, "plans/deep_dive_form.html", save, force=force, deep_dive=deep_dive)
+    if deep_dive is None:
+        return form_page(form, "plans/deep_dive_form.html", save, force=force, deep_dive=None)
+    return edit_page(form, "plans/deep_dive_form.html", save, obj=deep_dive, object_type="deep_dive",
+                     noun="deep dive", force=force, deep_dive=deep_dive)
 
 
 @bp.route("/forces/<code>/deep-dives/new", methods=["GET", "POST"])
@@ -146,7 +149,10 @@ def _save_finding(force: Force, deep_dive: DeepDive, finding: Finding | None):
         commit(f"Finding {saved.reference} {'saved' if finding else 'recorded'}")
         return redirect(url_for("plans.finding", code=force.code, finding_id=saved.id))
 
-    return form_page(form, "plans/finding_form.html", save, force=force, deep_dive=deep_dive, finding=finding)
+    if finding is None:
+        return form_page(form, "plans/finding_form.html", save, force=force, deep_dive=deep_dive, finding=None)
+    return edit_page(form, "plans/finding_form.html", save, obj=finding, object_type="finding", noun="finding",
+                     force=force, deep_dive=deep_dive, finding=finding)
 
 
 @bp.route("/forces/<code>/deep-dives/<int:deep_dive_id>/findings/new", methods=["GET", "POST"])

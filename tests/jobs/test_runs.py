@@ -93,7 +93,7 @@ def test_housekeeping_forgets_old_runs_but_keeps_the_newest_of_each_job(app):
     left = sorted((r.job, max(0, (now - r.started_at).days)) for r in db.session.scalars(select(JobRun)))
     assert left == [("daily_snapshot", 1), ("dashboard_cache", 100), ("housekeeping", 0), ("scheduler", 95)]
     [run] = _runs("housekeeping")
-    assert run.counts == {"sign_in_attempts_removed": 0, "job_runs_removed": 2}
+    assert run.counts == {"sign_in_attempts_removed": 0, "job_runs_removed": 2, "form_tokens_removed": 0}
 
 
 def test_the_scheduler_is_built_from_the_timetable(app):

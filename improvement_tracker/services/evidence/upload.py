@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from improvement_tracker import security
@@ -172,7 +173,11 @@ def upload(
                 scan_state="clean" if scan.verdict == "clean" else "not_scanned",
             )
             session.add(evidence)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:  # the same file, sent at the same moment by another request
+                raise UploadRefused(problems=[f"“{shown_name(item.name)}” is already on this action: it was "
+                                              "uploaded at the same moment"]) from None
             audit.record(
                 session, actor, "evidence.uploaded", "evidence", evidence.id,
                 changes={"file": [None, item.name], "size_bytes": [None, item.staged.size],

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES, STATUSES
+from improvement_tracker.services.inputs import FIRST_YEAR, LAST_YEAR
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
 
@@ -30,7 +31,6 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
 _WORDS = re.compile(r"(?:[a-z]+day,?\s+)?(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)\.?,?[\s\-]+(\d{4}|\d{2})")
 _SERIAL = re.compile(r"\d{5}(?:\.0+)?")
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 class CellError(ValueError):

@@ -23,6 +23,7 @@ from improvement_tracker.services.imports.cells import (
 from improvement_tracker.services.imports.columns import NEWLINE_FIELDS
 from improvement_tracker.services.imports.report import Problem
 from improvement_tracker.services.imports.sheets import SheetRows
+from improvement_tracker.services.inputs import has_control_characters
 
 
 class Row:
@@ -65,6 +66,10 @@ class Row:
             shown = text if len(text) <= 40 else text[:37] + "..."
             self.problem(key, f"This cell holds a formula or starts like one ({shown}): type the value "
                          "itself, without a leading =, +, - or @")
+            return None
+        if has_control_characters(text):
+            self.problem(key, "This cell holds hidden control characters (they can come from text copied from "
+                         "another system): retype the value")
             return None
         if text.upper() in ERROR_VALUES:
             self.problem(key, f"This cell shows a spreadsheet error ({text}): type the value itself")

@@ -1,0 +1,122 @@
+"""Every POST route, from the suite's list of valid forms (conftest.WRITES), sent what a determined
+attacker or a clumsy user sends: a NUL byte or other control characters in each text field, a
+5,000-digit number in each field and each id of its URL, the same form twice, and an edit made on
+a page loaded before a colleague's save. None of it is a 500; none of it is stored half-way;
+nothing is applied twice; nobody's change is silently undone. A new route gets every case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from werkzeug.routing import IntegerConverter
+
+from improvement_tracker.services.inputs import CONTROL_CHARACTER_MESSAGE
+from tests.security.conftest import WRITES, Browser, World, browser, fingerprint, post, route_url
+from tests.conftest import error_messages
+
+HUGE = "9" * 5000
+# Sending these twice is two real events, not a repeat of one write.
+NOT_A_REPEAT = {"auth.sign_in"}
+# The forms that edit an object someone else may be editing too: each carries its version.
+EDIT_FORMS = {"plans.deep_dive_edit", "plans.finding_edit", "actions.edit", "actions.milestone_edit",
+              "admin.user_edit", "admin.pillar_edit", "admin.force_edit"}
+TEXT_FIELDS = ("title", "name", "reference", "text", "description")
+
+
+def _setup(app, world: World, endpoint: str) -> tuple[Browser, str, Any]:
+    write = WRITES[endpoint]
+    scope = world.own
+    if write.prepare:
+        write.prepare(world, scope)
+    person = browser(app) if write.role == "anonymous" else browser(app, world.user(write.role))
+    return person, route_url(app, endpoint, world, scope, **write.params), write
+
+
+def _text_fields(data: dict) -> list[str]:
+    return [name for name, value in data.items() if isinstance(value, str) and value]
+
+
+def _no_500(response, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(WRITES))
+def test_control_characters_in_any_field_are_refused_next_to_it_and_nothing_is_stored(app, world, endpoint):
+    person, url, write = _setup(app, world, endpoint)
+    fields = _text_fields(write.data(world, world.own, person))
+    for bad in ("\x00", "\x0c\x07\x1b"):
+        for name in fields:
+            data = write.data(world, world.own, person)
+            data[name] = data[name][:3] + bad + data[name][3:]
+            before = fingerprint(app)
+            response = post(person, url, write, data, person.csrf_token())
+            _no_500(response, f"{endpoint} with {bad!r} in {name}")
+            assert fingerprint(app) == before, f"{endpoint} stored {bad!r} sent in {name}"
+            if response.status_code == 200:
+                page = BeautifulSoup(response.data, "html.parser")
+                if page.select_one(f"input[type=hidden][name={name}]"):  # not the user's to type: said at the top
+                    assert page.select_one(".govuk-error-summary"), f"{endpoint}: no error for {name}"
+                else:
+                    assert CONTROL_CHARACTER_MESSAGE in error_messages(page), f"{endpoint}: no error next to {name}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(WRITES))
+def test_a_5000_digit_number_in_any_field_or_id_is_never_a_500(app, world, endpoint):
+    person, url, write = _setup(app, world, endpoint)
+    for name in write.data(world, world.own, person):
+        if write.multipart and name == "files":
+            continue
+        data = write.data(world, world.own, person)
+        data[name] = [HUGE, HUGE, HUGE] if isinstance(data[name], list) else HUGE
+        _no_500(post(person, url, write, data, person.csrf_token()), f"{endpoint} with {name}={HUGE[:5]}…")
+    rule = next(app.url_map.iter_rules(endpoint))
+    for arg in (a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)):
+        huge_url = route_url(app, endpoint, world, world.own, **{**write.params, arg: 987654321}).replace(
+            "987654321", HUGE)
+        response = post(person, huge_url, write, write.data(world, world.own, person), person.csrf_token())
+        assert response.status_code == 404, f"{huge_url[:80]}…: {response.status_code}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(WRITES) - NOT_A_REPEAT))
+def test_the_same_form_sent_twice_is_applied_once(app, world, endpoint):
+    person, url, write = _setup(app, world, endpoint)
+    token = person.csrf_token()
+    data = {**write.data(world, world.own, person), "submission_token": "one-page-sent-twice"}
+    first = post(person, url, write, dict(data), token)
+    _no_500(first, endpoint)
+    after_first = fingerprint(app)
+    if write.multipart:  # the file was read by the first sending: give it again
+        data = {**write.data(world, world.own, person), "submission_token": "one-page-sent-twice"}
+    second = post(person, url, write, data, token)
+    _no_500(second, endpoint)
+    assert fingerprint(app) == after_first, f"{endpoint} applied the same form twice"
+
+
+@pytest.mark.parametrize("endpoint", sorted(EDIT_FORMS))
+def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, world, endpoint):
+    person, url, write = _setup(app, world, endpoint)
+    page = person.get(url)
+    loaded = page.select_one("main form input[name=loaded_version]")
+    assert loaded is not None, f"the {endpoint} form does not carry the version it was loaded at"
+    token = person.csrf_token()
+
+    # A colleague saves from the same page first...
+    colleague = {**write.data(world, world.own, person), "loaded_version": loaded["value"]}
+    assert post(person, url, write, colleague, token).status_code == 302
+    before = fingerprint(app)
+
+    # ...then this page is saved with a different answer to the same question: refused, shown.
+    mine = {**colleague, "submission_token": "a-later-save"}
+    changed = [name for name in TEXT_FIELDS if name in mine][0]
+    mine[changed] = f"{mine[changed]} (mine)"
+    response = post(person, url, write, mine, token)
+    assert response.status_code == 200, f"{endpoint}: {response.status_code}"
+    page = BeautifulSoup(response.data, "html.parser")
+    assert "while you were editing it, so nothing has been saved" in \
+        page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert any("while you were editing" in message for message in error_messages(page))
+    assert page.select_one(f"[name={changed}]")["value"] == mine[changed], "what the user typed is kept"
+    assert fingerprint(app) == before, f"{endpoint} wrote over a colleague's change"
