@@ -123,3 +123,82 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
        b"<script>alert(2)</script></svg>")
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+# --- packages that declare what they hold, as Office writes them ---------------------------------
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
+VBA_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def content_types(defaults: dict[str, str] | None = None, overrides: dict[str, str] | None = None) -> bytes:
+    """[Content_Types].xml with the usual rels and xml defaults, plus those given."""
+    defaults = {"rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml",
+                **(defaults or {})}
+    body = "".join(f'<Default Extension="{ext}" ContentType="{kind}"/>' for ext, kind in defaults.items())
+    body += "".join(f'<Override PartName="{part}" ContentType="{kind}"/>' for part, kind in (overrides or {}).items())
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">{body}</Types>').encode()
+
+
+def relationships(*links: tuple[str, str]) -> bytes:
+    """A .rels part: (type, target) for each relationship."""
+    body = "".join(f'<Relationship Id="rId{n}" Type="{kind}" Target="{target}"/>'
+                   for n, (kind, target) in enumerate(links, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}'
+            "</Relationships>").encode()
+
+
+def declared_docx(*, defaults: dict[str, str] | None = None, overrides: dict[str, str] | None = None,
+                  document_links: tuple[tuple[str, str], ...] = (), extra: dict[str, bytes] | None = None,
+                  main: str = DOCX_MAIN) -> bytes:
+    """A DOCX whose [Content_Types].xml and relationships say what its parts are."""
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    return _zip([
+        ("[Content_Types].xml", content_types(defaults, {"/word/document.xml": main, **(overrides or {})})),
+        ("_rels/.rels", relationships((f"{office}/officeDocument", "word/document.xml"))),
+        ("word/document.xml", b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'>"
+                              b"<w:body><w:p/></w:body></w:document>"),
+        ("word/_rels/document.xml.rels", relationships(
+            (f"{office}/hyperlink", "https://www.college.police.uk/"), *document_links)),
+        *(extra or {}).items(),
+    ])
+
+
+def docx_with_a_renamed_macro_project(how: str) -> bytes:
+    """A DOCX carrying a VBA project under an innocent name, declared as Office needs it.
+
+    ``how``: "override" (a content type Override for the part), "default" (a Default for its
+    extension) or "relationship" (only the document's relationship says it is a VBA project).
+    """
+    part = "word/media/image7.dat"
+    return declared_docx(
+        defaults={"dat": VBA_CONTENT_TYPE} if how == "default" else None,
+        overrides={f"/{part}": VBA_CONTENT_TYPE} if how == "override" else None,
+        document_links=((VBA_RELATIONSHIP, "media/image7.dat"),) if how == "relationship" else (),
+        extra={part: OLE2 + b"\x00" * 504 + b"Attribute VB_Name = \"ThisDocument\""},
+    )
+
+
+def with_a_renamed_macro_project(package: bytes, how: str, part: str = "xl/media/image7.dat",
+                                 owner_rels: str = "xl/_rels/workbook.xml.rels") -> bytes:
+    """A real Office file (an XLSX from openpyxl, say) with a VBA project added under an innocent
+    name: declared by a content type Override (``how="override"``) or only by a relationship from
+    its main part (``how="relationship"``)."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    target = part.rsplit("/", 2)[-2] + "/" + part.rsplit("/", 1)[-1]  # relative to the owner's folder
+    changed = []
+    for name, data in entries:
+        if name == "[Content_Types].xml" and how == "override":
+            data = data.replace(b"</Types>", f'<Override PartName="/{part}" ContentType="{VBA_CONTENT_TYPE}"/>'
+                                             "</Types>".encode())
+        if name == owner_rels and how == "relationship":
+            data = data.replace(b"</Relationships>", f'<Relationship Id="rIdVba" Type="{VBA_RELATIONSHIP}" '
+                                                     f'Target="{target}"/></Relationships>'.encode())
+        changed.append((name, data))
+    return _zip([*changed, (part, OLE2 + b"\x00" * 504)])

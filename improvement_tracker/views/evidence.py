@@ -16,7 +16,7 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.evidence import PurgeForm, ReviewForm, UploadForm, WithdrawForm
 from improvement_tracker.models import Action, Evidence, Force
 from improvement_tracker.services import evidence as evidence_service
-from improvement_tracker.services import plan_exports
+from improvement_tracker.services import filetypes, plan_exports
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.inputs import whole_number
 from improvement_tracker.services.scanning import scanner
@@ -114,6 +114,18 @@ def upload(action: Action):
 
 # --- reading ----------------------------------------------------------------------------
 
+def _formulas(item: Evidence) -> filetypes.FormulaCells | None:
+    """For a CSV still stored: the cells a spreadsheet would run as formulas, for the warning."""
+    if item.file_type != "csv" or item.purged_at is not None:
+        return None
+    try:
+        with get_storage().open(item.storage_key) as handle:
+            found = filetypes.formula_cells(handle)
+    except (FileNotFoundError, ValueError):
+        return None
+    return found if found.count or not found.complete else None
+
+
 @bp.get("/evidence/<int:evidence_id>")
 @evidence_route()
 def show(item: Evidence):
@@ -122,6 +134,7 @@ def show(item: Evidence):
         "evidence/show.html", item=item, action=item.action,
         trail=evidence_service.trail(db.session, item),
         downloadable=security.may_download_evidence(user, item),
+        formulas=_formulas(item) if security.may_download_evidence(user, item) else None,
         can_review=security.review_refusal(user, item, item.action) is None,
         can_withdraw=security.withdraw_refusal(user, item, item.action) is None,
         can_purge=security.purge_refusal(user, item) is None,
@@ -203,7 +216,7 @@ def review(item: Evidence):
             return redirect(url_for("evidence.awaiting_review", code=item.action.force.code))
         return _to_evidence_section(item)
 
-    return form_page(form, "evidence/review.html", save, item=item, action=item.action)
+    return form_page(form, "evidence/review.html", save, item=item, action=item.action, formulas=_formulas(item))
 
 
 @bp.route("/evidence/<int:evidence_id>/withdraw", methods=["GET", "POST"])

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from improvement_tracker.services.filetypes import MACRO_ENABLED, PackageUnreadable, office_macros
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILE_LABEL = "5 MB"
 MAX_ROWS = 5000
@@ -149,22 +151,27 @@ def open_workbook(data: bytes, filename: str) -> Workbook:
 def _check_zip(archive: zipfile.ZipFile) -> None:
     infos = archive.infolist()
     names = {info.filename for info in infos}
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise FileRefused("The workbook contains macros, which cannot be imported: save it as an Excel "
-                          "Workbook (.xlsx, not .xlsm) and upload that")
     if any(info.flag_bits & 0x1 for info in infos):
         raise FileRefused("The workbook is protected with a password: remove the password, save it and "
                           "upload it again")
+    # The same check as evidence uploads: what [Content_Types].xml and the relationships declare.
+    try:
+        macros = office_macros(archive)
+    except PackageUnreadable:
+        raise FileRefused("The workbook could not be opened: it may be damaged. Open it in Excel or "
+                          "LibreOffice, save it as .xlsx and upload it again") from None
+    if macros == MACRO_ENABLED:
+        raise FileRefused("The workbook is macro-enabled, which cannot be imported: save it as an Excel "
+                          "Workbook (.xlsx) and upload that")
+    if macros:
+        raise FileRefused("The workbook contains macros, which cannot be imported: save it as an Excel "
+                          "Workbook (.xlsx, not .xlsm) and upload that")
     if "xl/workbook.bin" in names:
         raise FileRefused("Excel Binary Workbooks (.xlsb) cannot be imported: save it as an Excel "
                           "Workbook (.xlsx) and upload that")
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise FileRefused("The file is not an Excel workbook (.xlsx): if it came from another program, "
                           "save it as an Excel Workbook (.xlsx) and upload that")
-    content_types = archive.read("[Content_Types].xml")
-    if b"macroEnabled" in content_types:
-        raise FileRefused("The workbook is macro-enabled, which cannot be imported: save it as an Excel "
-                          "Workbook (.xlsx) and upload that")
     if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
         raise FileRefused("The workbook is too large once unpacked: split it into smaller files")
 
