@@ -26,6 +26,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 import filetype
+from openpyxl.utils import get_column_letter
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def formula_cells(stream: BinaryIO) -> FormulaCells:
             for column_number, value in enumerate(row, start=1):
                 if value.startswith(FORMULA_STARTS) and not _is_number(value):
                     count += 1
-                    first = first or f"row {row_number}, column {_column_letters(column_number)}"
+                    first = first or f"row {row_number}, column {get_column_letter(column_number)}"
     except csv.Error:
         return FormulaCells(count, first, complete=False)
     finally:
@@ -290,14 +291,6 @@ def _is_number(value: str) -> bool:
     except ValueError:
         return False
     return value.strip() == value  # " -1" is a number to Python; a leading tab or return is not harmless
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _text(path: Path, claimed: FileType) -> Detected:

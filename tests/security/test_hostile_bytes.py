@@ -14,8 +14,8 @@ from bs4 import BeautifulSoup
 from werkzeug.routing import IntegerConverter
 
 from improvement_tracker.services.inputs import CONTROL_CHARACTER_MESSAGE
-from tests.security.conftest import WRITES, Browser, World, browser, fingerprint, post, route_url
 from tests.conftest import error_messages
+from tests.security.conftest import WRITES, Browser, World, browser, fingerprint, post, route_url
 
 HUGE = "9" * 5000
 # Sending these twice is two real events, not a repeat of one write.

@@ -8,7 +8,6 @@ directory (kept or half-written), and no evidence row.
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,15 +21,6 @@ from tests import factories, files
 from tests.conftest import ClientRequest, error_messages, summary_errors
 
 
-@pytest.fixture
-def uploads(app) -> Path:
-    """An empty upload directory for this test."""
-    root = Path(app.config["UPLOAD_DIR"])
-    shutil.rmtree(root, ignore_errors=True)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
-
 def stored(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
@@ -40,24 +30,8 @@ def evidence_rows() -> int:
 
 
 @pytest.fixture
-def owner():
-    return factories.create_user("action_owner", name="Owen Owner")
-
-
-@pytest.fixture
 def pm():
     return factories.create_user("programme_manager", name="Priya Manager")
-
-
-@pytest.fixture
-def action(owner):
-    return factories.create_action(owner, reference="AS-P1-01-A", status="in_progress",
-                                   title="Train investigators in suspect-focused work")
-
-
-@pytest.fixture
-def owner_request(client_request, owner):
-    return client_request.login(owner)
 
 
 def upload(request: ClientRequest, action: Action, items: list[tuple[bytes, str]], description: str = "Register",

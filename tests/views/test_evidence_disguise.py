@@ -13,8 +13,6 @@ field) and by what is left behind (no stored file, no evidence row).
 from __future__ import annotations
 
 import hashlib
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,31 +23,6 @@ from improvement_tracker.services import filetypes
 from improvement_tracker.services.storage import get_storage
 from tests import factories, files
 from tests.views.test_evidence import assert_refused, stored, upload
-
-
-@pytest.fixture
-def uploads(app) -> Path:
-    root = Path(app.config["UPLOAD_DIR"])
-    shutil.rmtree(root, ignore_errors=True)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def owner():
-    return factories.create_user("action_owner", name="Owen Owner")
-
-
-@pytest.fixture
-def action(owner):
-    return factories.create_action(owner, reference="AS-P1-01-A", status="in_progress",
-                                   title="Train investigators in suspect-focused work")
-
-
-@pytest.fixture
-def owner_request(client_request, owner):
-    return client_request.login(owner)
-
 
 # --- web pages and SVG images in disguise ---------------------------------------------------
 
