@@ -25,6 +25,7 @@ from improvement_tracker.models import AuditEvent
 class Conflict:
     field: str
     by: str
+    by_id: int | None
     at: datetime
 
 
@@ -47,5 +48,6 @@ def conflicts(session: Session, object_type: str, object_id: int, since: int, cu
     for event in events:
         for field in current:
             if audit_names.get(field, field) in (event.changes or {}) and current[field] != submitted.get(field):
-                found[field] = Conflict(field, event.actor.name if event.actor else "Someone", event.at)
+                found[field] = Conflict(field, event.actor.name if event.actor else "Someone", event.actor_id,
+                                        event.at)
     return list(found.values())

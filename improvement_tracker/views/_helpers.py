@@ -198,10 +198,12 @@ def edit_page(form: FlaskForm, template: str, save: Callable[[], Any], *, obj: A
         found = edits.conflicts(db.session, object_type, obj.id, since, stored, sent, audit_names=audit_names)
         if found:
             for conflict in found:
+                yours = conflict.by_id == current_user.id
                 form[conflict.field].errors = [
-                    f"{conflict.by} changed this to {_shown(form, conflict.field, stored[conflict.field])} on "
-                    f"{govuk_datetime(conflict.at)}, while you were editing. Check your answer, then save "
-                    "again to keep it"]
+                    f"{'You' if yours else conflict.by} changed this to "
+                    f"{_shown(form, conflict.field, stored[conflict.field])} on {govuk_datetime(conflict.at)}"
+                    f"{' in another page or tab' if yours else ''}, while you were editing. Check your answer, "
+                    "then save again to keep it"]
             form.form_errors.append(f"Someone else changed this {noun} while you were editing it, so nothing "
                                     "has been saved")
             form.loaded_version.raw_data = [str(version)]  # saving again, having looked, keeps these answers

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from improvement_tracker import security
@@ -147,7 +148,7 @@ def _confirm(user: User, force: Force, stored: imports.StoredImport, report: imp
         imports.release(directory, stored.key)
         report.errors.append(failure.problem)
         return None
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         db.session.rollback()
         imports.release(directory, stored.key)
         report.errors.append(imports.Problem("", None, "", "", "The plan was changed by someone else while it "

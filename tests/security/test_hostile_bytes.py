@@ -103,7 +103,7 @@ def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, 
     assert loaded is not None, f"the {endpoint} form does not carry the version it was loaded at"
     token = person.csrf_token()
 
-    # A colleague saves from the same page first...
+    # A colleague (here, the same person in another tab) saves from the same page first...
     colleague = {**write.data(world, world.own, person), "loaded_version": loaded["value"]}
     assert post(person, url, write, colleague, token).status_code == 302
     before = fingerprint(app)
@@ -117,6 +117,8 @@ def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, 
     page = BeautifulSoup(response.data, "html.parser")
     assert "while you were editing it, so nothing has been saved" in \
         page.select_one(".govuk-error-summary").get_text(" ", strip=True)
-    assert any("while you were editing" in message for message in error_messages(page))
+    # The same person saved from another tab, so the message says it was them.
+    assert any(message.startswith("You changed this to") and "in another page or tab, while you were editing" in
+               message for message in error_messages(page))
     assert page.select_one(f"[name={changed}]")["value"] == mine[changed], "what the user typed is kept"
     assert fingerprint(app) == before, f"{endpoint} wrote over a colleague's change"
