@@ -54,10 +54,10 @@ def upgrade():
     with op.batch_alter_table("form_submissions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_form_submissions_created_at"), ["created_at"], unique=False)
 
-    op.execute(f"""
+    op.execute("""
         UPDATE evidence SET withdrawn_at = uploaded_at,
             withdrawal_reason = 'The same file was uploaded to this action more than once: the first copy is kept'
-        WHERE {LIVE} AND EXISTS (
+        WHERE withdrawn_at IS NULL AND EXISTS (
             SELECT 1 FROM evidence AS earlier
             WHERE earlier.action_id = evidence.action_id AND earlier.sha256 = evidence.sha256
               AND earlier.withdrawn_at IS NULL AND earlier.id < evidence.id)
