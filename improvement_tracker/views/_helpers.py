@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, flash, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from improvement_tracker import security
@@ -125,8 +125,12 @@ def remember_result(form: FlaskForm, response: Any) -> None:
     token = form.token() if isinstance(form, Form) else None
     location = getattr(response, "location", None)
     if token and location:
-        submissions.record_result(db.session, token, location)
-        db.session.commit()
+        try:
+            submissions.record_result(db.session, token, location)
+            db.session.commit()
+        except SQLAlchemyError:  # the write itself is committed: a repeat then lands on the form page
+            db.session.rollback()
+            log.warning("Could not record where form %s led", token, exc_info=True)
 
 
 def form_page(form: FlaskForm, template: str, save: Callable[[], Any], *, links: dict[str, str] | None = None,
