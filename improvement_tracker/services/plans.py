@@ -135,10 +135,14 @@ def _owner(session: Session, force_id: int, owner_id: int | None) -> User:
     return owner
 
 
+def _plausible(value: date | None, field: str, label: str) -> None:
+    """A date being set must be one a plan can mean (services.inputs); dates already stored are
+    compared with, not judged again."""
+    if value is not None and (problem := inputs.date_problem(value, label)):
+        raise ServiceError(problem, field)
+
+
 def _check_dates(start: date | None, due: date | None, field: str) -> None:
-    for value, name, label in ((start, "start_date", "Start date"), (due, field, "Due date")):
-        if value is not None and (problem := inputs.date_problem(value, label)):
-            raise ServiceError(problem, name)
     if start is not None and due is not None and due < start:
         raise ServiceError("The due date must be the same as or after the start date", field)
 
@@ -160,6 +164,8 @@ def create_action(
         pillar_id = _pillar(session, fields.pillar_id).id
     values = _action_values(session, force.id, fields, pillar_id)
     _check_unique_reference(session, force.id, values["reference"], None)
+    _plausible(values["start_date"], "start_date", "Start date")
+    _plausible(due_date, "due_date", "Due date")
     _check_dates(values["start_date"], due_date, "due_date")
     action = Action(
         force_id=force.id,
@@ -211,6 +217,7 @@ def update_action(session: Session, action: Action, fields: ActionFields, *, act
     pillar_id = action.finding.pillar_id if action.finding else _pillar(session, fields.pillar_id).id
     values = _action_values(session, action.force_id, fields, pillar_id)
     _check_unique_reference(session, action.force_id, values["reference"], action.id)
+    _plausible(values["start_date"], "start_date", "Start date")
     _check_dates(values["start_date"], action.current_due_date, "start_date")
     old_owner = action.owner.email if action.owner else None
     changes = audit.apply_changes(action, values)
@@ -235,6 +242,7 @@ def change_due_date(session: Session, action: Action, new_date: date, reason: st
         raise ServiceError("This action is finished: its due date can no longer change", "due_date")
     if new_date == action.current_due_date:
         raise ServiceError("The new due date is the same as the current one", "due_date")
+    _plausible(new_date, "due_date", "Due date")
     _check_dates(action.start_date, new_date, "due_date")
     first_date = action.current_due_date is None
     if not reason and not first_date:

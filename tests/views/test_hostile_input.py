@@ -6,14 +6,16 @@ no plan can mean. The form-field cases for every POST route are in tests/securit
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, User
-from improvement_tracker.services import clock, imports
+from improvement_tracker.services import clock, imports, plans
+from improvement_tracker.services.audit import ServiceError
 from tests import factories
 from tests import import_sheets as sheets
 from tests.conftest import error_messages
@@ -107,3 +109,13 @@ def test_the_cli_refuses_control_characters(app):
     assert result.exit_code != 0
     assert "must not include control characters" in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "new.person@example.police.uk")) is None
+
+
+def test_the_plan_services_refuse_such_dates_too(app):
+    """Whatever calls them (a form, an import, the API to come), not only the form's date boxes."""
+    pm = factories.create_user("programme_manager")
+    action = factories.create_action(factories.create_user("action_owner"), due=clock.today() + timedelta(days=30))
+    for day in (date(1, 1, 1), date(9999, 12, 31), date(1999, 12, 31)):
+        with pytest.raises(ServiceError, match="Due date must be between 2000 and 2099"):
+            plans.change_due_date(db.session, action, day, "Moved", actor=pm)
+    db.session.rollback()
