@@ -202,3 +202,12 @@ def with_a_renamed_macro_project(package: bytes, how: str, part: str = "xl/media
                                                      f'Target="{target}"/></Relationships>'.encode())
         changed.append((name, data))
     return _zip([*changed, (part, OLE2 + b"\x00" * 504)])
+
+
+def odt_with_macros(folder: str = "Basic") -> bytes:
+    """An ODT carrying a StarBasic library (Basic/) or a script (Scripts/), as LibreOffice saves one."""
+    library = (f"{folder}/Standard/Module1.xml", b"<script:module>Sub Main\nShell(\"calc\")\nEnd Sub</script:module>")
+    return _zip([("mimetype", b"application/vnd.oasis.opendocument.text"),
+                 ("content.xml", b"<office:document-content/>"), library,
+                 ("META-INF/manifest.xml", b"<manifest/>")], stored_first=True)
+

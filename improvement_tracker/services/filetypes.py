@@ -63,6 +63,9 @@ ALLOWED_SENTENCE = "a PDF, DOCX, XLSX, PPTX, ODT, ODS, CSV, TXT, PNG or JPEG fil
 _STRONG_SIGNATURES = (b"%PDF", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _OOXML_MAIN_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 _ODF_MIMETYPES = {ALLOWED["odt"].mime: "odt", ALLOWED["ods"].mime: "ods"}
+# Where an OpenDocument package keeps its macros: Basic/ (StarBasic libraries) and Scripts/ (Python,
+# JavaScript, BeanShell); LibreOffice loads them from nowhere else.
+_ODF_MACROS = re.compile(r"(?:basic|scripts)/", re.IGNORECASE)
 # A text file with markup in its first 8 KiB is refused as a web page or an SVG image in disguise:
 # renamed markup is a classic way to get script in front of someone, and browsers that sniff look
 # at the first few hundred bytes whatever comes before (a comment, spaces, a byte order mark). A tag
@@ -142,6 +145,8 @@ def _container(path: Path) -> Detected:
                 with archive.open("mimetype") as entry:
                     mimetype = entry.read(100).decode("ascii", "replace").strip()
                 if mimetype in _ODF_MIMETYPES:
+                    if any(_ODF_MACROS.match(name) for name in names):
+                        return Detected(None, "an OpenDocument file with macros", "macros")
                     code = _ODF_MIMETYPES[mimetype]
                     return Detected(code, ALLOWED[code].label)
                 return Detected(None, "an OpenDocument file of a type the service does not accept")
