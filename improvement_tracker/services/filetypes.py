@@ -135,8 +135,12 @@ def _container(path: Path) -> Detected:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "[Content_Types].xml" in names:
-                if office_macros(archive):
+                declared = _declared(archive)
+                if declared & {MACRO_ENABLED, MACRO_PROJECT}:
                     return Detected(None, "an Office file with macros", "macros")
+                if REMOTE_CONTENT in declared:
+                    return Detected(None, "an Office file that fetches content from the internet when opened",
+                                    "remote")
                 for part, code in _OOXML_MAIN_PARTS.items():
                     if part in names:
                         return Detected(code, ALLOWED[code].label)
@@ -186,6 +190,20 @@ def office_macros(archive: zipfile.ZipFile) -> str | None:
     stored under any name is found. A part named ``vbaProject.bin`` counts too. Raises
     PackageUnreadable when those parts are damaged, declare a DTD, or are too large to check.
     """
+    found = _declared(archive)
+    if MACRO_ENABLED in found:
+        return MACRO_ENABLED
+    return MACRO_PROJECT if MACRO_PROJECT in found else None
+
+
+# Relationship types Office follows by itself when the file is opened, if their target is external:
+# how remote template injection and the Follina attack reach a reviewer's machine. Links stay allowed.
+REMOTE_CONTENT = "remote content"
+_REMOTE_TYPES = re.compile(r"/(?:attachedtemplate|oleobject|frame|subdocument)$", re.IGNORECASE)
+
+
+def _declared(archive: zipfile.ZipFile) -> set[str]:
+    """MACRO_ENABLED, MACRO_PROJECT and REMOTE_CONTENT, as the package declares them."""
     found: set[str] = set()
     if any(name.lower().endswith("vbaproject.bin") for name in archive.namelist()):
         found.add(MACRO_PROJECT)
@@ -198,8 +216,11 @@ def office_macros(archive: zipfile.ZipFile) -> str | None:
             found.add(MACRO_PROJECT)
 
     def relationship(attributes: dict[str, str]) -> None:
-        if _MACRO_PART.search(_attribute(attributes, "Type")):
+        kind = _attribute(attributes, "Type")
+        if _MACRO_PART.search(kind):
             found.add(MACRO_PROJECT)
+        if _attribute(attributes, "TargetMode").lower() == "external" and _REMOTE_TYPES.search(kind):
+            found.add(REMOTE_CONTENT)
 
     budget = [MAX_PACKAGE_XML_BYTES]
     for info in archive.infolist():
@@ -208,9 +229,7 @@ def office_macros(archive: zipfile.ZipFile) -> str | None:
             _read_declarations(archive, info, content_type, budget)
         elif name.endswith(".rels"):
             _read_declarations(archive, info, relationship, budget)
-    if MACRO_ENABLED in found:
-        return MACRO_ENABLED
-    return MACRO_PROJECT if found else None
+    return found
 
 
 def _attribute(attributes: dict[str, str], local_name: str) -> str:

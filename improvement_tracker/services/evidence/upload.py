@@ -78,6 +78,9 @@ def _check_file(incoming: IncomingFile, storage: Storage, max_bytes: int, max_mb
     storage.discard(staged)
     if detected.problem == "macros":
         return f"{quoted} contains macros, which are not allowed. Save it without macros and try again"
+    if detected.problem == "remote":
+        return (f"{quoted} is set to fetch a template or object from another site when it is opened, which is "
+                "not allowed. Save it as a new document, or as a PDF, and try again")
     if detected.problem == "not_utf8":
         return f"{quoted} must be saved as UTF-8 text (in Excel, “CSV UTF-8”)"
     if detected.problem == "not_text":
