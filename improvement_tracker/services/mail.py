@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -115,10 +115,12 @@ def sender_from_config(config: dict) -> Sender:
     return FileSender(config["OUTBOX_DIR"])
 
 
-def message_id(dedupe_key: str, base_url: str) -> str:
-    """Stable: the same outbox row always makes the same Message-ID (while BASE_URL's host stays the
-    same), so a retry after a connection lost before the relay answered is recognisable as a copy."""
-    domain = urlsplit(base_url).hostname or "improvement-tracker.invalid"
+def message_id(dedupe_key: str, mail_from: str) -> str:
+    """Stable: the same outbox row always makes the same Message-ID, so a retry after a connection
+    lost before the relay answered is recognisable as a copy. Its domain is the sender's (MAIL_FROM):
+    a valid domain whatever BASE_URL is (an IPv6 address is not one), and unchanged if BASE_URL moves
+    while an email waits for a retry."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "improvement-tracker.invalid"
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]}@{domain}>"
 
 
@@ -145,7 +147,7 @@ def build_message(notification: Notification, *, base_url: str, mail_from: str) 
     message["From"] = mail_from
     message["To"] = recipient.email
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id(notification.dedupe_key, base_url)
+    message["Message-ID"] = message_id(notification.dedupe_key, mail_from)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
