@@ -35,19 +35,19 @@ def loaded_version(session: Session, object_type: str, object_id: int) -> int:
 
 
 def conflicts(session: Session, object_type: str, object_id: int, since: int, current: dict[str, Any],
-              submitted: dict[str, Any], *, audit_names: dict[str, str] | None = None) -> list[Conflict]:
+              submitted: dict[str, Any]) -> list[Conflict]:
     """The fields changed by others since ``since`` whose stored value differs from the one sent.
 
-    ``current`` and ``submitted`` map form field names to comparable values; ``audit_names`` maps
-    a form field to the key its audit events use, when they differ (a user's force: "force_id")."""
-    audit_names = audit_names or {}
+    ``current`` and ``submitted`` map form field names, which are also the keys the audit events
+    record their changes under, to comparable values."""
+    differing = {field for field in current if current[field] != submitted.get(field)}
+    if not differing:
+        return []
     events = session.scalars(select(AuditEvent).where(
         AuditEvent.object_type == object_type, AuditEvent.object_id == object_id, AuditEvent.id > since,
     ).order_by(AuditEvent.id))
     found: dict[str, Conflict] = {}
     for event in events:
-        for field in current:
-            if audit_names.get(field, field) in (event.changes or {}) and current[field] != submitted.get(field):
-                found[field] = Conflict(field, event.actor.name if event.actor else "Someone", event.actor_id,
-                                        event.at)
+        for field in differing & set(event.changes or {}):
+            found[field] = Conflict(field, event.actor.name if event.actor else "Someone", event.actor_id, event.at)
     return list(found.values())

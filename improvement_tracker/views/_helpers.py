@@ -134,13 +134,14 @@ def remember_result(form: FlaskForm, response: Any) -> None:
 
 
 def form_page(form: FlaskForm, template: str, save: Callable[[], Any], *, links: dict[str, str] | None = None,
-              **context: Any) -> Any:
+              held: Callable[[], bool] | None = None, **context: Any) -> Any:
     """The GOV.UK question page: on a valid POST, ``save`` (it calls the service, commits and usually
     redirects); a rule the service refuses goes next to its field (``show_error``); otherwise — or when
     ``save`` returns nothing — the page again, with what the user typed. The same form sent again
     shows the first result and writes nothing (``sent_before``); a write that lost a race to another
-    says so (``one_writer``)."""
-    if form.validate_on_submit():
+    says so (``one_writer``). ``held``, asked of a valid form before anything is written, shows the
+    page again instead when it returns True (``edit_page``: a colleague's change to review)."""
+    if form.validate_on_submit() and not (held and held()):
         repeat = sent_before(form)
         if repeat is not None:
             return repeat
@@ -183,8 +184,7 @@ def _shown(form: FlaskForm, name: str, value: Any) -> str:
 
 
 def edit_page(form: FlaskForm, template: str, save: Callable[[], Any], *, obj: Any, object_type: str,
-              noun: str, current: dict[str, Any] | None = None, audit_names: dict[str, str] | None = None,
-              **context: Any) -> Any:
+              noun: str, current: dict[str, Any] | None = None, **context: Any) -> Any:
     """``form_page`` for a form that edits ``obj``: it carries the version it was loaded at, and a
     save that would undo someone else's change since then writes nothing and shows, next to each
     such field, who changed it, when and to what (services.edits). Saving again keeps the user's
@@ -192,28 +192,31 @@ def edit_page(form: FlaskForm, template: str, save: Callable[[], Any], *, obj: A
     version = edits.loaded_version(db.session, object_type, obj.id)
     if request.method != "POST":
         form.loaded_version.data = str(version)
-        return form_page(form, template, save, **context)
-    since = whole_number(form.loaded_version.data)
-    if since is not None and since < version and form.validate_on_submit():
-        names = [f.name for f in form if f.name in (current or {}) or (current is None and hasattr(obj, f.name))]
-        stored = current if current is not None else {name: getattr(obj, name) for name in names}
+
+    def held() -> bool:
+        since = whole_number(form.loaded_version.data)
+        if since is None or since >= version:
+            return False
+        stored = current if current is not None else {f.name: getattr(obj, f.name) for f in form
+                                                      if hasattr(obj, f.name)}
         stored = {name: _comparable(value) for name, value in stored.items()}
-        sent = {name: _comparable(form[name].data) for name in names}
-        found = edits.conflicts(db.session, object_type, obj.id, since, stored, sent, audit_names=audit_names)
+        sent = {name: _comparable(form[name].data) for name in stored}
+        found = edits.conflicts(db.session, object_type, obj.id, since, stored, sent)
+        for conflict in found:
+            yours = conflict.by_id == current_user.id
+            form[conflict.field].errors = [
+                f"{'You' if yours else conflict.by} changed this to "
+                f"{_shown(form, conflict.field, stored[conflict.field])} on {govuk_datetime(conflict.at)}"
+                f"{' in another page or tab' if yours else ''}, while you were editing. Check your answer, "
+                "then save again to keep it"]
         if found:
-            for conflict in found:
-                yours = conflict.by_id == current_user.id
-                form[conflict.field].errors = [
-                    f"{'You' if yours else conflict.by} changed this to "
-                    f"{_shown(form, conflict.field, stored[conflict.field])} on {govuk_datetime(conflict.at)}"
-                    f"{' in another page or tab' if yours else ''}, while you were editing. Check your answer, "
-                    "then save again to keep it"]
             form.form_errors.append(f"Someone else changed this {noun} while you were editing it, so nothing "
                                     "has been saved")
             form.loaded_version.raw_data = [str(version)]  # saving again, having looked, keeps these answers
             form.loaded_version.data = str(version)
-            return render_template(template, form=form, **context)
-    return form_page(form, template, save, **context)
+        return bool(found)
+
+    return form_page(form, template, save, held=held, **context)
 
 
 def _comparable(value: Any) -> Any:
