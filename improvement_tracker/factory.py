@@ -111,12 +111,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         """A NUL or other control character in the path or query string names nothing and filters
         nothing: refused before any query sees it (PostgreSQL cannot even compare with a NUL).
         Form fields are refused next to their field (forms.base)."""
-        values = [*(request.view_args or {}).values(), *request.args.keys(),
-                  *request.args.listvalues()]
-        for value in values:
-            for text in value if isinstance(value, list) else (value,):
-                if isinstance(text, str) and has_control_characters(text):
-                    abort(404)
+        texts = [str(value) for value in (request.view_args or {}).values()]
+        texts += [text for pair in request.args.items(multi=True) for text in pair]
+        if any(map(has_control_characters, texts)):
+            abort(404)
 
     @app.after_request
     def _security_headers(response):

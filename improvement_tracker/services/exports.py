@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from improvement_tracker.services.inputs import without_control_characters
 from improvement_tracker.services.tables import Table
 
+# Also what filetypes.formula_cells counts in CSV evidence, which is kept as it was sent.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

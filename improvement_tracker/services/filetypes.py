@@ -28,6 +28,8 @@ from xml.parsers import expat
 import filetype
 from openpyxl.utils import get_column_letter
 
+from improvement_tracker.services.exports import FORMULA_PREFIXES
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -271,9 +273,6 @@ def _read_declarations(archive: zipfile.ZipFile, info: zipfile.ZipInfo, on_eleme
 
 # --- formulas in a CSV file ---------------------------------------------------------------
 
-# What a spreadsheet may take as the start of a formula (OWASP, CSV injection); the exports use
-# the same characters.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -299,7 +298,7 @@ def formula_cells(stream: BinaryIO) -> FormulaCells:
     try:
         for row_number, row in enumerate(csv.reader(text), start=1):
             for column_number, value in enumerate(row, start=1):
-                if value.startswith(FORMULA_STARTS) and not _is_number(value):
+                if value.startswith(FORMULA_PREFIXES) and not _is_number(value):
                     count += 1
                     first = first or f"row {row_number}, column {get_column_letter(column_number)}"
     except csv.Error:
