@@ -8,7 +8,7 @@ the first run of the week that happens on a working day, whichever day that is.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,31 +16,12 @@ from sqlalchemy import select
 from improvement_tracker import jobs, scheduler
 from improvement_tracker.extensions import db
 from improvement_tracker.jobs import reminders as reminders_job
-from improvement_tracker.models import Action, ReminderClaim, User
-from improvement_tracker.services import plan_version
+from improvement_tracker.models import Action, ReminderClaim
 from improvement_tracker.services import settings as reminder_settings
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import is_working_day
 from tests import factories
-from tests.conftest import make_app
-
-LONG_AGO = datetime(2027, 1, 1, 9, 0)
-
-
-@pytest.fixture
-def mail_app(app, smtp_server, tmp_path, database_url):
-    _, port = smtp_server
-    return make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                    BASE_URL="https://tracker.example.gov.uk")
-
-
-def _action(owner: User, reference: str, due: date | None) -> Action:
-    action = factories.create_action(owner, reference=reference, due=due)
-    action.assigned_at = LONG_AGO  # told long ago: no assignment item in the runs below
-    action.last_update_at = LONG_AGO
-    plan_version.changed(db.session, action.force_id)
-    db.session.commit()
-    return action
+from tests.services.test_reminders import _action  # told long ago: no assignment item
 
 
 def _days(start: date, end: date) -> list[date]:

@@ -24,17 +24,9 @@ from improvement_tracker.services.mail import SmtpSender
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import first_working_day_of_week, is_working_day
 from tests import factories
-from tests.conftest import make_app
 
 MARCH = [date(2027, 3, 1) + timedelta(days=n) for n in range(31)]
 LONG_AGO = datetime(2027, 1, 1, 9, 0)
-
-
-@pytest.fixture
-def mail_app(app, smtp_server, tmp_path, database_url):
-    handler, port = smtp_server
-    return make_app(str(tmp_path), database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                    BASE_URL="https://tracker.example.gov.uk")
 
 
 def _action(owner: User, reference: str, due: date | None, status: str = "not_started",
