@@ -10,6 +10,11 @@ change something the user can already see is a separate yes/no (a 403 when refus
 | oversight         | every force's plan (read-only)       | nothing on plans                         |
 | programme_manager | their own force's plan               | their own force's plan; signs off others'|
 | action_owner      | the actions they own, in their force | progress, milestones and status of those |
+
+Quarterly returns: a force's programme managers draft, submit, correct and answer questions on
+their force's returns; oversight reads every force's submitted returns and writes only its own
+assessments, questions and review decisions; administrators do everything, due dates included;
+action owners have no access to returns (a 404).
 """
 
 from __future__ import annotations
@@ -21,8 +26,21 @@ from flask import abort
 from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, DeepDive, Evidence, Finding, Force, Milestone, User
-from improvement_tracker.services import plan_rules
+from improvement_tracker.models import (
+    Action,
+    DeepDive,
+    Evidence,
+    Finding,
+    Force,
+    Milestone,
+    Pillar,
+    QuarterlyReturn,
+    ReportingPeriod,
+    ReturnQuestion,
+    ReturnVersion,
+    User,
+)
+from improvement_tracker.services import plan_rules, reporting_periods
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -138,6 +156,46 @@ def evidence_or_404(session: Session, user: User, evidence_id: int) -> Evidence:
     return evidence
 
 
+def period_or_404(session: Session, slug: str) -> ReportingPeriod:
+    """A reporting period by its slug ("2026-27-q2"); every signed-in user may know the quarters."""
+    period = reporting_periods.by_slug(session, slug)
+    if period is None:
+        abort(404)
+    return period
+
+
+def return_or_404(session: Session, force: Force, period: ReportingPeriod) -> QuarterlyReturn:
+    """A force's return for a period, once it has been started (the force already found in scope)."""
+    found = session.scalar(select(QuarterlyReturn).where(QuarterlyReturn.force_id == force.id,
+                                                         QuarterlyReturn.period_id == period.id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def version_or_404(session: Session, quarterly_return: QuarterlyReturn, number: int) -> ReturnVersion:
+    found = session.scalar(select(ReturnVersion).where(ReturnVersion.return_id == quarterly_return.id,
+                                                       ReturnVersion.number == number))
+    if found is None:
+        abort(404)
+    return found
+
+
+def question_or_404(session: Session, version: ReturnVersion, question_id: int) -> ReturnQuestion:
+    found = session.scalar(select(ReturnQuestion).where(ReturnQuestion.id == question_id,
+                                                        ReturnQuestion.version_id == version.id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def pillar_or_404(session: Session, code: str) -> Pillar:
+    found = session.scalar(select(Pillar).where(Pillar.code == code))
+    if found is None:
+        abort(404)
+    return found
+
+
 # --- permissions on what the user can already see ---------------------------------------
 
 def can_manage_plan(user: User, force_id: int) -> bool:
@@ -245,6 +303,34 @@ def may_download_evidence(user: User, evidence: Any) -> bool:
 
 def may_upload_evidence(user: User, action: Any) -> bool:
     return can_work_on_action(user, action) and not plan_rules.is_closed(action.status)
+
+
+# --- quarterly returns ---------------------------------------------------------------------
+
+def may_see_returns(user: User, force: Any) -> bool:
+    """A force's returns: oversight, administrators and the force's programme managers."""
+    if _sees_all(user):
+        return True
+    return user.role == PROGRAMME_MANAGER and user.force_id == force.id
+
+
+def may_draft_return(user: User, force: Any) -> bool:
+    """Start, write, submit and correct a force's return, and answer the national team's questions."""
+    return can_manage_plan(user, force.id)
+
+
+def may_review_returns(user: User, force: Any = None) -> bool:
+    """Assess, ask questions, mark reviewed: the national team and administrators."""
+    return _sees_all(user)
+
+
+def may_read_drafts(user: User, force: Any) -> bool:
+    """A draft's words are the force's until submitted: the national team sees only that it exists."""
+    return may_draft_return(user, force)
+
+
+def may_set_due_dates(user: User) -> bool:
+    return user.role == ADMIN
 
 
 def can_administer(user: User) -> bool:

@@ -144,3 +144,41 @@ def create_evidence(action: Action, uploader: User, data: bytes | None = None, n
     )
     db.session.commit()
     return created[0]
+
+
+# --- quarterly returns ------------------------------------------------------------------------
+
+SECTION_WORDS = {"reason": "Most actions are on time", "progress": "Training rolled out to two teams",
+                 "risks": "Staffing in the rape unit", "help_needed": "Guidance on digital forensics"}
+
+
+def create_period(financial_year: int = 2026, quarter: int = 2):
+    from improvement_tracker.services import reporting_periods
+
+    period = reporting_periods.make(db.session, financial_year, quarter)
+    db.session.commit()
+    return period
+
+
+def create_return(manager: User, period, *, filled: bool = True, assessment: str = "on_track",
+                  today: date | None = None, **words: str):
+    """A force's draft return (for the manager's force), every pillar filled in unless told."""
+    from improvement_tracker.services import returns
+
+    today = today or period.ends_on + timedelta(days=1)
+    quarterly_return = returns.start(db.session, db.session.get(Force, manager.force_id), period, manager, today)
+    if filled:
+        for each in db.session.scalars(select(Pillar).order_by(Pillar.display_order)):
+            returns.save_section(db.session, quarterly_return, each, returns.SectionFields(
+                assessment=assessment, **{**SECTION_WORDS, **words}), manager)
+    db.session.commit()
+    return quarterly_return
+
+
+def submit_return(manager: User, quarterly_return, *, today: date | None = None, reason: str | None = None):
+    from improvement_tracker.services import returns
+
+    version = returns.submit(db.session, quarterly_return, manager,
+                             today or quarterly_return.period.ends_on + timedelta(days=1), reason)
+    db.session.commit()
+    return version

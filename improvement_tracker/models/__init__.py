@@ -13,6 +13,14 @@ from improvement_tracker.models.plans import (
     ProgressUpdate,
 )
 from improvement_tracker.models.reference import Force, NationalVersion, Pillar
+from improvement_tracker.models.returns import (
+    QuarterlyReturn,
+    ReportingPeriod,
+    ReturnAssessment,
+    ReturnQuestion,
+    ReturnSection,
+    ReturnVersion,
+)
 from improvement_tracker.models.snapshots import ProgressSnapshot
 from improvement_tracker.models.submissions import FormSubmission
 from improvement_tracker.models.users import LoginAttempt, User
@@ -33,7 +41,13 @@ __all__ = [
     "Pillar",
     "ProgressSnapshot",
     "ProgressUpdate",
+    "QuarterlyReturn",
     "ReminderClaim",
+    "ReportingPeriod",
+    "ReturnAssessment",
+    "ReturnQuestion",
+    "ReturnSection",
+    "ReturnVersion",
     "Setting",
     "User",
 ]

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, true
 from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Action, DueDateChange, Force, Milestone, Pillar, ProgressUpdate
@@ -137,30 +137,59 @@ class History:
     evidence: list
 
     @classmethod
-    def load(cls, session: Session) -> History:
+    def load(cls, session: Session, force_id: int | None = None) -> History:
+        """Every force's history, or one force's (a quarterly return's figures)."""
+        def scoped(query, model):
+            if force_id is None:
+                return query
+            return query.join(Action, Action.id == model.action_id).where(Action.force_id == force_id)
+
         actions = session.execute(select(
-            Action.id, Action.force_id, Action.pillar_id, Action.created_at, Action.current_due_date)).all()
+            Action.id, Action.force_id, Action.pillar_id, Action.created_at, Action.current_due_date).where(
+            Action.force_id == force_id if force_id is not None else true())).all()
         status_changes: dict[int, list] = defaultdict(list)
         updates: dict[int, list] = defaultdict(list)
-        for action_id, at, status_to in session.execute(
-                select(ProgressUpdate.action_id, ProgressUpdate.created_at, ProgressUpdate.status_to)
+        for action_id, at, status_to in session.execute(scoped(
+                select(ProgressUpdate.action_id, ProgressUpdate.created_at, ProgressUpdate.status_to), ProgressUpdate)
                 .order_by(ProgressUpdate.created_at, ProgressUpdate.id)):
             updates[action_id].append(at)
             if status_to:
                 status_changes[action_id].append((at, status_to))
         due_changes: dict[int, list] = defaultdict(list)
-        for action_id, at, old in session.execute(
-                select(DueDateChange.action_id, DueDateChange.changed_at, DueDateChange.old_date)
+        for action_id, at, old in session.execute(scoped(
+                select(DueDateChange.action_id, DueDateChange.changed_at, DueDateChange.old_date), DueDateChange)
                 .order_by(DueDateChange.changed_at, DueDateChange.id)):
             due_changes[action_id].append((at, old))
         milestones: dict[int, list] = defaultdict(list)
-        for row in session.execute(select(Milestone.action_id, Milestone.created_at, Milestone.due_date,
-                                          Milestone.completed_date)):
+        for row in session.execute(scoped(select(Milestone.action_id, Milestone.created_at, Milestone.due_date,
+                                                 Milestone.completed_date), Milestone)):
             milestones[row.action_id].append(row)
-        evidence = session.execute(select(
+        evidence = session.execute(scoped(select(
             Evidence.action_id, Evidence.uploaded_at, Evidence.review_state, Evidence.reviewed_at,
-            Evidence.withdrawn_at)).all()
+            Evidence.withdrawn_at), Evidence)).all()
         return cls(actions, status_changes, updates, due_changes, milestones, evidence)
+
+    def status_and_due(self, action_id: int, current_due: date | None, end: datetime) -> tuple[str, date | None]:
+        status = "not_started"
+        for at, status_to in self.status_changes.get(action_id, []):
+            if at >= end:
+                break
+            status = status_to
+        due = current_due
+        for at, old in self.due_changes.get(action_id, []):
+            if at >= end:
+                due = old  # the date it had before the first change made after that day
+                break
+        return status, due
+
+    def overdue_on(self, day: date) -> set[int]:
+        """The actions that were overdue on ``day``, as the plan stood at the end of it."""
+        end = clock.start_of_london_day(day + timedelta(days=1))
+        late = set()
+        for action_id, _force_id, _pillar_id, created_at, current_due in self.actions:
+            if created_at < end and plan_rules.is_overdue(*self.status_and_due(action_id, current_due, end), day):
+                late.add(action_id)
+        return late
 
     def fill(self, grid: dict, day: date) -> None:
         # Everything stored before the end of that London day.
@@ -171,16 +200,7 @@ class History:
                 continue
             existing[action_id] = (force_id, pillar_id)
             counts = grid[(force_id, pillar_id)]
-            status = "not_started"
-            for at, status_to in self.status_changes.get(action_id, []):
-                if at >= end:
-                    break
-                status = status_to
-            due = current_due
-            for at, old in self.due_changes.get(action_id, []):
-                if at >= end:
-                    due = old  # the date it had before the first change made after that day
-                    break
+            status, due = self.status_and_due(action_id, current_due, end)
             last_update = created_at
             for at in self.updates.get(action_id, []):
                 if at >= end:

@@ -36,3 +36,17 @@ def working_day_on_or_after(day: date) -> date:
 
 def first_working_day_of_week(day: date) -> date:
     return working_day_on_or_after(day - timedelta(days=day.weekday()))
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day`` (``day`` itself not counted)."""
+    for _ in range(count):
+        day = working_day_on_or_after(day + timedelta(days=1))
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative when ``end`` is before)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n)))
