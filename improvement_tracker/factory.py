@@ -20,10 +20,22 @@ from improvement_tracker.csp import csp_nonce
 from improvement_tracker.extensions import csrf, db, login_manager, migrate
 from improvement_tracker.services.inputs import ID_PATTERN, MAX_ID, has_control_characters
 from improvement_tracker.services.users import load_session_user
-from improvement_tracker.views import actions, admin, auth, dashboards, evidence, health, imports, notifications, plans
+from improvement_tracker.views import (
+    actions,
+    admin,
+    auth,
+    dashboards,
+    evidence,
+    health,
+    imports,
+    notifications,
+    plans,
+    return_reviews,
+    returns,
+)
 
 BLUEPRINTS = (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
-              dashboards.bp)
+              dashboards.bp, returns.bp, return_reviews.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask, url_for
 from flask_wtf import FlaskForm
@@ -14,7 +14,7 @@ from improvement_tracker.formatting import file_size, govuk_date, govuk_datetime
 from improvement_tracker.forms.base import new_submission_token
 from improvement_tracker.forms.fields import GovDateField
 from improvement_tracker.security import ROLE_LABELS
-from improvement_tracker.services import clock
+from improvement_tracker.services import clock, reporting_periods
 from improvement_tracker.services.evidence import REVIEW_LABELS
 from improvement_tracker.services.plan_rules import DUE_SOON_DAYS, RAG_LABELS, is_closed
 from improvement_tracker.services.plans import FINDING_TYPE_LABELS, PRIORITY_LABELS
@@ -66,7 +66,21 @@ def history_value(value, field: str) -> str:
     return str(value)
 
 
+def iso_date(value: str | None) -> str:
+    """A date stored as ISO text (a frozen return's content) in GOV.UK words."""
+    return govuk_date(date.fromisoformat(value)) if value else ""
+
+
+def iso_datetime(value: str | None) -> str:
+    """A naive-UTC timestamp stored as ISO text, in London time."""
+    return govuk_datetime(datetime.fromisoformat(value)) if value else ""
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(iso_date, "iso_date")
+    app.add_template_filter(iso_datetime, "iso_datetime")
+    app.add_template_global(reporting_periods.label, "period_label")
+    app.add_template_global(reporting_periods.slug, "period_slug")
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
     app.add_template_filter(paragraph, "paragraph")

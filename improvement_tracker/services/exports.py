@@ -52,14 +52,20 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table, sheet_title: str | None = None) -> bytes:
     """openpyxl's write-only mode: rows stream out, memory stays flat."""
+    return to_workbook([table], [sheet_title] if sheet_title else None)
+
+
+def to_workbook(tables: list[Table], sheet_titles: list[str] | None = None) -> bytes:
+    """One sheet per table (a quarterly return: its pillars, then its lists)."""
     workbook = Workbook(write_only=True)
-    title = (sheet_title or table.title)
-    for bad in "[]:*?/\\":
-        title = title.replace(bad, " ")
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([neutralise(h) for h in table.headers])
-    for row in table.rows:
-        sheet.append([neutralise(v) for v in row])
+    for n, table in enumerate(tables):
+        title = sheet_titles[n] if sheet_titles else table.title
+        for bad in "[]:*?/\\":
+            title = title.replace(bad, " ")
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append([neutralise(h) for h in table.headers])
+        for row in table.rows:
+            sheet.append([neutralise(v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

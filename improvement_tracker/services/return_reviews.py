@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Pillar, QuarterlyReturn, ReturnAssessment, ReturnQuestion, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.models.returns import ASSESSMENTS, ReturnVersion
-from improvement_tracker.services import audit, reporting_periods
+from improvement_tracker.services import audit, reporting_periods, returns
 from improvement_tracker.services.audit import ServiceError
 
 COMMENT_LIMIT = 2000
@@ -171,3 +171,34 @@ class PillarView:
 
 def pillar_views(content: dict[str, Any], assessed: dict[str, ReturnAssessment]) -> list[PillarView]:
     return [PillarView(p["code"], p["name"], p, assessed.get(p["code"])) for p in content["pillars"]]
+
+
+@dataclass
+class VersionPage:
+    """Everything a submitted version's page shows, read in a few queries."""
+
+    content: dict[str, Any]
+    pillars: list[PillarView]
+    questions: list[ReturnQuestion]
+    versions: list[ReturnVersion]
+    previous: ReturnVersion | None
+    changes: list[returns.Change]
+    intact: bool
+
+    @property
+    def disagreements(self) -> int:
+        return sum(1 for p in self.pillars if p.disagrees)
+
+    @property
+    def unanswered(self) -> int:
+        return sum(1 for q in self.questions if q.answer is None)
+
+
+def version_page(session: Session, quarterly_return: QuarterlyReturn, version: ReturnVersion) -> VersionPage:
+    content = returns.content(version)
+    versions = list(session.scalars(select(ReturnVersion).where(ReturnVersion.return_id == quarterly_return.id)
+                                    .order_by(ReturnVersion.number)))
+    previous = next((v for v in versions if v.number == version.number - 1), None)
+    changes = returns.changes_between(returns.content(previous), content) if previous else []
+    return VersionPage(content, pillar_views(content, assessments(session, version)), questions(session, version),
+                       versions, previous, changes, returns.intact(version))

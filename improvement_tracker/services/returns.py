@@ -136,6 +136,15 @@ def submit_problems(session: Session, quarterly_return: QuarterlyReturn) -> list
     return [(s.pillar, gaps) for s in sections(session, quarterly_return) if (gaps := missing(s))]
 
 
+def unfinished_message(pillar: Pillar, gaps: list[str]) -> str:
+    """What the error summary says of a pillar that stops the submission."""
+    if len(gaps) == len(SECTION_LABELS):
+        return f"{pillar.code} {pillar.name} has not been filled in"
+    needed = [SECTION_LABELS[g].lower() for g in gaps]
+    listed = needed[0] if len(needed) == 1 else f"{', '.join(needed[:-1])} and {needed[-1]}"
+    return f"{pillar.code} {pillar.name}: enter the {listed}"
+
+
 def submit_refusal(quarterly_return: QuarterlyReturn, today: date) -> str | None:
     period = quarterly_return.period
     if quarterly_return.state == "submitted":
@@ -240,6 +249,10 @@ def version(session: Session, quarterly_return: QuarterlyReturn, number: int) ->
 
 def content(version: ReturnVersion) -> dict[str, Any]:
     return json.loads(version.content)
+
+
+def figures_by_pillar(content: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {pillar["code"]: pillar["figures"] for pillar in content["pillars"]}
 
 
 def intact(version: ReturnVersion) -> bool:

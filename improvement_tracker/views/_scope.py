@@ -72,3 +72,27 @@ def evidence_route(permission: Permission | None = None):
     """``<int:evidence_id>`` → the evidence, visible exactly when its action is."""
     return _loader(lambda user, evidence_id: (security.evidence_or_404(db.session, user, evidence_id),), permission,
                    ("evidence_id",))
+
+
+def period_route(permission: Permission | None = None):
+    """``<code>/returns/<period>`` → (force, period): the force in scope, the quarter by its slug."""
+    def load(user, code, period):
+        return security.force_or_404(db.session, user, code), security.period_or_404(db.session, period)
+    return _loader(load, permission, ("code", "period"))
+
+
+def return_route(permission: Permission | None = None):
+    """``<code>/returns/<period>/…`` → (force, return), once the force has started it."""
+    def load(user, code, period):
+        force = security.force_or_404(db.session, user, code)
+        return force, security.return_or_404(db.session, force, security.period_or_404(db.session, period))
+    return _loader(load, permission, ("code", "period"))
+
+
+def version_route(permission: Permission | None = None):
+    """``<code>/returns/<period>/versions/<int:number>`` → (force, return, version)."""
+    def load(user, code, period, number):
+        force = security.force_or_404(db.session, user, code)
+        quarterly_return = security.return_or_404(db.session, force, security.period_or_404(db.session, period))
+        return force, quarterly_return, security.version_or_404(db.session, quarterly_return, number)
+    return _loader(load, permission, ("code", "period", "number"))
