@@ -183,9 +183,15 @@ def correct(force: Force, quarterly_return: QuarterlyReturn):
 
 # --- periods and their due dates (administrators) ----------------------------------------------
 
+def _admin_only() -> None:
+    """Like every administration page: for anyone else it does not exist."""
+    if not security.may_set_due_dates(me()):
+        abort(404)
+
+
 @bp.get("/returns/periods")
 def periods():
-    security.require(security.may_set_due_dates(me()))
+    _admin_only()
     return render_template("returns/periods.html", periods=reporting_periods.every(db.session),
                            label=reporting_periods.label, months=reporting_periods.months,
                            slug=reporting_periods.slug)
@@ -193,7 +199,7 @@ def periods():
 
 @bp.route("/returns/periods/<period>/due-date", methods=["GET", "POST"])
 def period_due_date(period: str):
-    security.require(security.may_set_due_dates(me()))
+    _admin_only()
     found = security.period_or_404(db.session, period)
     form = PeriodDueDateForm(obj=found)
 
