@@ -122,3 +122,23 @@ def test_a_correction_needs_a_reason_and_keeps_the_earlier_version(app, manager)
     assert json.loads(first.content)["pillars"][2]["assessment"] == "on_track"
     status = return_status.force_quarters(db.session, factories.force(), date(2026, 10, 2))
     assert [q.status for q in status if q.period.id == period.id] == ["resubmitted"]
+
+
+def test_the_figures_come_from_the_quarter_end_snapshot_when_it_was_recorded(app, manager):
+    from improvement_tracker.models import ProgressSnapshot
+    from improvement_tracker.services import snapshots
+
+    owner = factories.create_user("action_owner")
+    period = factories.create_period(2026, 2)
+    action = factories.create_action(owner, due=date(2026, 12, 1))
+    action.created_at = datetime(2026, 6, 1, 9, 0)
+    factories.changed(action)
+    snapshots.build_live(db.session, period.ends_on)
+    row = db.session.query(ProgressSnapshot).filter_by(day=period.ends_on, pillar_id=factories.pillar("P1").id,
+                                                        force_id=factories.force().id).one()
+    row.actions, row.not_started, row.green = 7, 7, 7  # what the day recorded, whatever the history says
+    db.session.commit()
+    version = factories.submit_return(manager, factories.create_return(manager, period), today=date(2026, 11, 29))
+    content = returns.content(version)
+    assert content["figures_from"] == "snapshot"
+    assert (content["pillars"][0]["figures"]["actions"], content["pillars"][0]["figures"]["green"]) == (7, 7)
