@@ -80,10 +80,20 @@ def daily_reminders(app: Flask, today: date | None = None, *, trigger: str | Non
 
 
 def daily_snapshot(app: Flask, *, trigger: str | None = "schedule") -> jobs.Counts:
+    """06:00: the day's progress snapshots, then any reporting period not yet made (the next quarter's
+    comes a quarter ahead). Part of this run, so a failure shows on /healthz/scheduler like the snapshot's."""
     with app.app_context():
         transaction = jobs.transactions(db.session)
-        return runs.record(transaction, "daily_snapshot", lambda: daily.snapshot(transaction, clock.today()),
-                           dict, trigger=trigger)
+
+        def work() -> jobs.Counts:
+            today = clock.today()
+            counts = daily.snapshot(transaction, today)
+            made = daily.ensure_periods(transaction, today)
+            if made:
+                log.info("reporting periods created: %s", ", ".join(made))
+            return counts
+
+        return runs.record(transaction, "daily_snapshot", work, dict, trigger=trigger)
 
 
 def dashboard_cache(app: Flask, today: date | None = None, *, trigger: str | None = "schedule") -> None:

@@ -1,11 +1,12 @@
-"""The nightly and early-morning jobs: the day's snapshots, the national figures, housekeeping."""
+"""The nightly and early-morning jobs: the day's snapshots (and the reporting periods ahead),
+the national figures, housekeeping."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from improvement_tracker.jobs import Counts, Transaction, runs
-from improvement_tracker.services import dashboards, snapshots, submissions, users
+from improvement_tracker.services import dashboards, reporting_periods, snapshots, submissions, users
 
 
 def snapshot(transaction: Transaction, today: date) -> Counts:
@@ -13,6 +14,14 @@ def snapshot(transaction: Transaction, today: date) -> Counts:
     with transaction() as session:
         report = snapshots.build_live(session, today)
     return {"snapshot_rows": report.rows}
+
+
+def ensure_periods(transaction: Transaction, today: date) -> list[str]:
+    """Create the reporting periods not yet made, up to the quarter after today's
+    (services.reporting_periods.ensure): each exists a quarter before its drafts open, and before
+    its returns' reminders are due. Returns the labels of those made ("Q4 2026-27")."""
+    with transaction() as session:
+        return [reporting_periods.label(p) for p in reporting_periods.ensure(session, today)]
 
 
 def national_figures(transaction: Transaction, today: date) -> Counts:

@@ -89,7 +89,8 @@ class Job:
 TIMETABLE: tuple[Job, ...] = (
     Job("outbox", "Tell new owners and send waiting emails", Every(2), grace=timedelta(minutes=10)),
     Job("housekeeping", "Forget old sign-in attempts, job runs and form tokens", Daily(3, 30)),
-    Job("daily_snapshot", "Record the day's progress snapshots", Daily(6, 0)),
+    Job("daily_snapshot", "Record the day's progress snapshots and create the coming reporting periods",
+        Daily(6, 0)),
     Job("dashboard_cache", "Work out the national dashboard figures", Daily(6, 15)),
     Job("daily_reminders", "Send reminders, and the weekly summaries on the week's first run on a working day",
         Daily(7, 0)),

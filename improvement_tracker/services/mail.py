@@ -31,8 +31,14 @@ SECTION_TITLES = {
     "due_soon": "Due soon",
     "stale": "No progress update for a while",
     "assignment": "Newly assigned to you",
+    # Quarterly returns (services.return_reminders): items with a "link" rather than an action.
+    "return_overdue": "Your force's quarterly return is overdue",
+    "return_due": "Your force's quarterly return is due soon",
+    "return_question": "Questions about your force's quarterly return",
+    "return_answer": "Answers to your questions about quarterly returns",
 }
-SECTION_ORDER = ("escalation", "overdue", "due_soon", "stale", "assignment")
+SECTION_ORDER = ("return_escalation", "return_overdue", "return_question", "return_due", "return_answer",
+                 "escalation", "overdue", "due_soon", "stale", "assignment")
 # Escalations stored before each item carried its number of days said it only in its threshold.
 _ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")
 log = logging.getLogger(__name__)
@@ -173,6 +179,10 @@ def _links_under(base_url: str) -> Iterator[None]:
 
 
 def _section_title(item: dict[str, Any]) -> str:
+    if item["kind"] == "return_escalation":
+        days = item.get("working_days")
+        return "Overdue quarterly returns" + (f" ({days} working day{'s' if days != 1 else ''} or more)"
+                                              if days is not None else "")
     if item["kind"] != "escalation":
         return SECTION_TITLES[item["kind"]]
     days = item.get("escalation_days")
@@ -184,13 +194,32 @@ def _section_title(item: dict[str, Any]) -> str:
 
 
 def _digest(notification: Notification) -> dict[str, Any]:
-    """Sections in a fixed order; escalations claimed under different thresholds stay apart."""
+    """Sections in a fixed order; escalations claimed under different thresholds stay apart.
+
+    An item about an action links to it (``action_id``); one about a quarterly return carries its
+    ``link`` (a route, its arguments and an anchor). The first and last words say which it is about.
+    """
     sections: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for item in notification.items:
         if item.get("kind") not in SECTION_ORDER:
             continue
         sections.setdefault((SECTION_ORDER.index(item["kind"]), _section_title(item)), []).append(item)
-    return {"sections": [{"title": title, "items": items} for (_, title), items in sorted(sections.items())]}
+    returns = [item for items in sections.values() for item in items if item.get("link")]
+    actions = len(returns) < sum(len(items) for items in sections.values()) or not returns
+    if not returns:
+        intro = "These improvement actions need your attention."
+    elif actions:
+        intro = "These improvement actions and quarterly returns need your attention."
+    elif {item["kind"] for item in returns} == {"return_answer"}:
+        intro = ("A question you asked about a quarterly return has been answered." if len(returns) == 1
+                 else "Questions you asked about quarterly returns have been answered.")
+    else:
+        intro = "These quarterly returns need your attention."
+    closing = (["Open each action to record progress, tick off milestones or ask for sign-off."] if actions else [])
+    if returns:
+        closing.append("Follow each link to the return, or to the question on it.")
+    return {"sections": [{"title": title, "items": items} for (_, title), items in sorted(sections.items())],
+            "intro": intro, "closing": closing}
 
 
 def _route(link: dict[str, Any]) -> dict[str, Any] | None:

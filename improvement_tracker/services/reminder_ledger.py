@@ -1,15 +1,20 @@
 """Who was reminded about what, and whether they updated the action afterwards: the force's
-"Reminders sent" page, its download, and the list on each action page."""
+"Reminders sent" page, its download, and the list on each action page.
+
+Reminders about the force's quarterly returns (services.return_reminders) are on the force's
+page too: they have no action, so they say what they were about in their label, and "updated
+since" does not apply to them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from improvement_tracker.models import Action, Force, Notification, ReminderClaim, User
+from improvement_tracker.services import return_reminders
 from improvement_tracker.services.reminders import KIND_LABELS
 from improvement_tracker.services.tables import Table
 
@@ -20,10 +25,11 @@ def updated_since(action: Action | None, moment: datetime | None) -> bool:
 
 
 def _force_claims(force_id: int):
-    """The force's sent reminders about actions, newest first: the page and its download."""
+    """The force's sent reminders about actions and its quarterly returns, newest first: the page and
+    its download (not the weekly summaries, which are about the whole plan)."""
     return (select(ReminderClaim)
-            .where(ReminderClaim.force_id == force_id, ReminderClaim.action_id.is_not(None),
-                   ReminderClaim.notification_id.is_not(None))
+            .where(ReminderClaim.force_id == force_id, ReminderClaim.notification_id.is_not(None),
+                   or_(ReminderClaim.action_id.is_not(None), ReminderClaim.kind.in_(return_reminders.KINDS)))
             .options(joinedload(ReminderClaim.notification))
             .order_by(ReminderClaim.created_at.desc(), ReminderClaim.id.desc()))
 
@@ -31,7 +37,7 @@ def _force_claims(force_id: int):
 def _with_actions(session: Session, query) -> tuple[list[ReminderClaim], dict[int, Action]]:
     """The claims, and their actions in one more query (not one per row)."""
     claims = list(session.scalars(query))
-    ids = {c.action_id for c in claims}
+    ids = {c.action_id for c in claims if c.action_id is not None}
     actions = {a.id: a for a in session.scalars(select(Action).where(Action.id.in_(ids)))} if ids else {}
     return claims, actions
 
@@ -61,9 +67,9 @@ def ledger_table(session: Session, force: Force) -> Table:
         action = actions.get(claim.action_id)
         sent = claim.notification.sent_at if claim.notification else None
         table.add([claim.created_at, claim.recipient.name, claim.recipient.email,
-                   action.reference if action else "", KIND_LABELS[claim.kind], claim.threshold,
+                   action.reference if action else claim.label, KIND_LABELS[claim.kind], claim.threshold,
                    claim.notification.status if claim.notification else "",
-                   "Yes" if updated_since(action, sent or claim.created_at) else "No"])
+                   ("Yes" if updated_since(action, sent or claim.created_at) else "No") if action else ""])
     return table
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from improvement_tracker.models import Action, Force, Milestone, Notification, ReminderClaim, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import clock, plan_queries, plan_rules
+from improvement_tracker.services import clock, plan_queries, plan_rules, return_reminders
 from improvement_tracker.services.lookups import which_exist
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import (
@@ -51,6 +51,7 @@ KIND_LABELS = {
     "escalation": "Escalation",
     "stale": "No recent update",
     "weekly_summary": "Weekly summary",
+    **return_reminders.KIND_LABELS,
 }
 
 
@@ -211,8 +212,10 @@ def _date_items(recipient: User, action: Action, milestone: Milestone | None, du
                  _overdue_label(due, today), due, milestone)]
 
 
-def collect(session: Session, today: date, settings: ReminderSettings, *, daily: bool = True) -> list[Item]:
-    """Every reminder item due on `today`. `daily=False` gives assignments only (the frequent job)."""
+def collect(session: Session, today: date, settings: ReminderSettings, *,
+            daily: bool = True) -> list[Item | return_reminders.ReturnItem]:
+    """Every reminder item due on `today`, quarterly returns' too (services.return_reminders).
+    `daily=False` gives assignments and returns' questions and answers only (the frequent job)."""
     items: list[Item] = []
     actions = list(session.scalars(
         select(Action)
@@ -271,12 +274,16 @@ def collect(session: Session, today: date, settings: ReminderSettings, *, daily:
             if owner is None or not owner.active or owner.force_id != action.force_id or _paused(owner, today):
                 continue
             items += _date_items(owner, action, milestone, milestone.due_date, today, settings)
-    return items
+    # Items about returns have no action (return_reminders.ReturnItem); pauses apply to them as here.
+    return items + [i for i in return_reminders.collect(session, today, managers, daily=daily)
+                    if i.ignores_pause or not _paused(i.recipient, today)]
 
 
 # --- planning ----------------------------------------------------------------------------
 
-def _claim(item: Item) -> Claim:
+def _claim(item: Item | return_reminders.ReturnItem) -> Claim:
+    if isinstance(item, return_reminders.ReturnItem):  # about a quarterly return, not an action
+        return Claim(item.claim_row(), item.content, f"{KIND_LABELS[item.kind]}: {item.label}")
     label = f"{item.label} (milestone: {item.milestone.title})" if item.milestone else item.label
     return Claim({"dedupe_key": item.key, "recipient_id": item.recipient.id, "kind": item.kind,
                   "action_id": item.action.id, "milestone_id": item.milestone.id if item.milestone else None,
@@ -286,7 +293,9 @@ def _claim(item: Item) -> Claim:
 
 
 def _subject(claims: tuple[Claim, ...]) -> str:
-    actions = {c.content["action_id"] for c in claims}
+    actions = {c.row["action_id"] for c in claims if c.row["action_id"] is not None}
+    if returns := [c.content for c in claims if c.row["action_id"] is None]:
+        return return_reminders.subject(len(actions), returns)
     if {c.kind for c in claims} == {"assignment"}:
         return ("An improvement action has been assigned to you" if len(actions) == 1
                 else f"{len(actions)} improvement actions have been assigned to you")
@@ -299,9 +308,9 @@ def _digest(recipient_id: int, recipient_email: str, claims: tuple[Claim, ...]) 
     return PlannedEmail(recipient_id, recipient_email, kind, _subject(claims), claims)
 
 
-def _digests(items: list[Item]) -> list[PlannedEmail]:
-    """One digest per recipient, whatever their items' kinds."""
-    by_recipient: dict[int, list[Item]] = defaultdict(list)
+def _digests(items: list[Item | return_reminders.ReturnItem]) -> list[PlannedEmail]:
+    """One digest per recipient, whatever their items' kinds (returns' included)."""
+    by_recipient: dict[int, list[Item | return_reminders.ReturnItem]] = defaultdict(list)
     for item in items:
         by_recipient[item.recipient.id].append(item)
     return [_digest(recipient_id, mine[0].recipient.email, tuple(_claim(i) for i in mine))
@@ -318,7 +327,7 @@ def plan(session: Session, today: date, settings: ReminderSettings) -> Plan:
 
 
 def plan_assignments(session: Session, today: date) -> Plan:
-    """The frequent job's plan: tell new owners now rather than tomorrow morning."""
+    """The frequent job's plan: tell new owners, and returns' questions and answers, now rather than tomorrow."""
     return Plan(today, True, _digests(collect(session, today, ReminderSettings(), daily=False)))
 
 
