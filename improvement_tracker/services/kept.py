@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Force, Pillar, User
 from improvement_tracker.services import action_page as action_page_model
 from improvement_tracker.services import charts, dashboards, plan_exports, plan_queries, plan_version
+from improvement_tracker.services.dashboards import assessments
 from improvement_tracker.services.status import STATUS_LABELS
 from improvement_tracker.services.tables import Link, Table
 
@@ -42,8 +43,10 @@ MAX_ENTRIES = 256
 # The named keys: what each page keeps, and what its entries are keyed by after the name.
 NATIONAL_DASHBOARD = "national dashboard"  # payload stamp, today, filters
 NATIONAL_DISAGREEMENTS = "national RAG disagreements"  # national version, today, filters
+NATIONAL_ASSESSMENTS = "national assessments"  # national version, today, filters
 PILLAR_VIEW = "pillar view"  # payload stamp, today, pillar, filters
 FORCE_DASHBOARD = "force dashboard"  # force version, today
+FORCE_ASSESSMENTS = "force assessments"  # force version, today
 FORCE_PLAN = "force plan"  # force version, today, filters, page, page size
 FORCE_PLAN_EXPORT = "force plan export"  # force version, today, filters
 MY_ACTIONS = "my actions"  # force version, owner, today
@@ -127,24 +130,31 @@ def _presented(dashboard: dashboards.Dashboard, present: Presentation,
 def national_dashboard(session: Session, today: date, filters: dashboards.Filters,
                        present: Presentation) -> dashboards.Dashboard:
     """The stored payload's tables and charts (kept until the payload is refreshed), and the
-    RAG disagreements read from the plans as they are now (kept until any plan changes)."""
+    RAG disagreements and the latest reviewed assessments read from the plans and returns as they
+    are now (each kept until any plan or return changes)."""
     stamp = dashboards.payload_stamp(session)
 
     def make() -> dashboards.Dashboard:
         return _presented(dashboards.national_dashboard(*dashboards.national_payload(session, today), filters),
                           present, charts.national_figures)
 
-    def live_table() -> dashboards.Dashboard:
-        table = dashboards.disagreements(session, today, filters)
-        return _presented(dashboards.Dashboard(table.title, {table.name: table}), present, lambda tables: {})
+    def live(read: Callable[[], Table]) -> Callable[[], dashboards.Dashboard]:
+        def table() -> dashboards.Dashboard:
+            made = read()
+            return _presented(dashboards.Dashboard(made.title, {made.name: made}), present, lambda tables: {})
+        return table
 
     base = make() if stamp is None else kept.get_or_make(
         (NATIONAL_DASHBOARD, _database(session), stamp, today, _args(filters.args)), make)
-    live = kept.get_or_make(
-        (NATIONAL_DISAGREEMENTS, _database(session), plan_version.national_version(session), today,
-         _args(filters.args)),
-        live_table)
-    return replace(base, tables={**base.tables, **live.tables}, markup={**base.markup, **live.markup})
+    version = plan_version.national_version(session)
+    disagreements = kept.get_or_make(
+        (NATIONAL_DISAGREEMENTS, _database(session), version, today, _args(filters.args)),
+        live(lambda: dashboards.disagreements(session, today, filters)))
+    assessed = kept.get_or_make(
+        (NATIONAL_ASSESSMENTS, _database(session), version, today, _args(filters.args)),
+        live(lambda: assessments.national_table(session, filters)))
+    return replace(base, tables={**base.tables, **disagreements.tables, **assessed.tables},
+                   markup={**base.markup, **disagreements.markup, **assessed.markup})
 
 
 def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboards.Filters,
@@ -164,13 +174,31 @@ def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboar
 
 # --- one force ------------------------------------------------------------------------------
 
-def force_dashboard(session: Session, today: date, force: Force, present: Presentation) -> dashboards.Dashboard:
+def force_page(session: Session, today: date, force: Force,
+               present: Presentation) -> tuple[dashboards.Dashboard, assessments.Reviewed | None]:
+    """The force dashboard and the force's latest reviewed quarterly return beside it, both kept
+    under the force's version (every assessment and review of its returns bumps it)."""
+    version = plan_version.force_version(session, force.id)
+    reviewed = _force_assessments(session, today, force, version)
+
     def make() -> dashboards.Dashboard:
-        return _presented(dashboards.force_dashboard(session, today, force), present,
+        return _presented(dashboards.force_dashboard(session, today, force, reviewed), present,
                           lambda tables: charts.force_figures(tables, list(STATUS_LABELS.values()), today))
 
-    return kept.get_or_make(
-        (FORCE_DASHBOARD, _database(session), plan_version.force_version(session, force.id), force.id, today), make)
+    return kept.get_or_make((FORCE_DASHBOARD, _database(session), version, force.id, today), make), reviewed
+
+
+def force_dashboard(session: Session, today: date, force: Force, present: Presentation) -> dashboards.Dashboard:
+    return force_page(session, today, force, present)[0]
+
+
+def force_assessments(session: Session, today: date, force: Force) -> assessments.Reviewed | None:
+    return _force_assessments(session, today, force, plan_version.force_version(session, force.id))
+
+
+def _force_assessments(session: Session, today: date, force: Force, version: int) -> assessments.Reviewed | None:
+    return kept.get_or_make((FORCE_ASSESSMENTS, _database(session), version, force.id, today),
+                            lambda: assessments.for_force(session, force))
 
 
 def force_plan(session: Session, force: Force, args: dict[str, str], *, page: int, page_size: int, today: date,

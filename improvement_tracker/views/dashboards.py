@@ -120,9 +120,9 @@ def pillar_export(pillar_code: str, table: str, fmt: str):
 
 
 def _force_context(force: Force) -> dict:
-    dashboard = kept.force_dashboard(db.session, clock.today(), force, PRESENTATION)
+    dashboard, reviewed = kept.force_page(db.session, clock.today(), force, PRESENTATION)
     return {"force": force, "dashboard": dashboard, "today": clock.today(), "figures": dashboard.figures,
-            "export_endpoint": "dashboards.force_export", "export_args": {"code": force.code}}
+            "reviewed": reviewed, "export_endpoint": "dashboards.force_export", "export_args": {"code": force.code}}
 
 
 @bp.get("/forces/<code>/dashboard")

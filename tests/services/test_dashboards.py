@@ -132,9 +132,10 @@ def test_pillar_view_ranks_forces(plan):
 def test_force_dashboard_figures(plan):
     board = kept.force_dashboard(db.session, TODAY, factories.force(), url)
     status = rows_by_first(board.tables["status-by-pillar"])
-    # not started, in progress, awaiting, complete, blocked, closed, overdue, red, amber, green
-    assert status["P1 Suspect-focused investigations"][1:] == [1, 2, 0, 1, 1, 1, 1, 2, 0, 2]
-    assert status["P2 Identifying and disrupting repeat suspects"][1:] == [1, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+    # not started, in progress, awaiting, complete, blocked, closed, overdue, red, amber, green, then the
+    # national and the force's own assessment from the latest reviewed return (none yet)
+    assert status["P1 Suspect-focused investigations"][1:] == [1, 2, 0, 1, 1, 1, 1, 2, 0, 2, "", ""]
+    assert status["P2 Identifying and disrupting repeat suspects"][1:] == [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, "", ""]
     assert board.headline["actions"] == 7
 
     burn = board.tables["milestone-burn-up"]

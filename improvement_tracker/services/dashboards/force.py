@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Action, DueDateChange, Evidence, Force, Milestone, Pillar, User
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.services import clock, plan_rules
+from improvement_tracker.services.dashboards.assessments import Reviewed, own_cell
 from improvement_tracker.services.dashboards.common import RAGS, TOP_N, Dashboard, headline, headline_table
 from improvement_tracker.services.dashboards.national import disagreements_table
 from improvement_tracker.services.plan_rules import RAG_LABELS
@@ -21,11 +22,13 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def force_dashboard(session: Session, today: date, force: Force) -> Dashboard:
+def force_dashboard(session: Session, today: date, force: Force, reviewed: Reviewed | None) -> Dashboard:
     """One force's dashboard from two reads of its plan (actions, milestones) and two small lists.
 
     A force has a few hundred actions at most: they are read once as plain rows and every table
-    is grouped from them here, with the plan's own rules (services.plan_rules).
+    is grouped from them here, with the plan's own rules (services.plan_rules). ``reviewed``: the
+    force's latest reviewed quarterly return (services.dashboards.assessments), whose national
+    assessment and self-assessment of each pillar end the status table's rows.
     """
     pillars = session.execute(select(Pillar.id, Pillar.code, Pillar.name).order_by(Pillar.display_order)).all()
     actions = session.execute(
@@ -46,8 +49,10 @@ def force_dashboard(session: Session, today: date, force: Force) -> Dashboard:
                      key=lambda a: (a.current_due_date, a.reference))
     pillar_codes = {pillar_id: code for pillar_id, code, _ in pillars}
 
+    quarter = f", {reviewed.quarter}" if reviewed else ""
     status = Table("status-by-pillar", "Actions by status and pillar",
-                   ["Pillar", *[STATUS_LABELS[s] for s in STATUSES], "Overdue", "Red", "Amber", "Green"],
+                   ["Pillar", *[STATUS_LABELS[s] for s in STATUSES], "Overdue", "Red", "Amber", "Green",
+                    f"National assessment{quarter}", f"Self-assessment{quarter}"],
                    numeric=frozenset(range(1, len(STATUSES) + 5)))
     cells = []
     for pillar_id, code, name in pillars:
@@ -55,7 +60,9 @@ def force_dashboard(session: Session, today: date, force: Force) -> Dashboard:
         by = {s: sum(1 for a in mine if a.status == s) for s in STATUSES}
         by["overdue"] = sum(1 for a in overdue if a.pillar_id == pillar_id)
         by.update({r: sum(1 for a in mine if rags[a.id] == r) for r in RAGS})
-        status.add([f"{code} {name}", *(by[k] for k in (*STATUSES, "overdue", *RAGS))],
+        rated = reviewed.pillar(code) if reviewed else None
+        status.add([f"{code} {name}", *(by[k] for k in (*STATUSES, "overdue", *RAGS)),
+                    rated.national_label if rated else "", own_cell(rated) if rated else ""],
                    {0: ("plans.force_plan", {"code": force.code, "pillar": code})})
         cells.append({"actions": len(mine), "complete": by["complete"], "closed": by["closed_not_needed"],
                       "overdue": by["overdue"], **{r: by[r] for r in RAGS}})
