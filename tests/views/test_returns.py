@@ -144,6 +144,10 @@ def test_oversight_assesses_disagrees_asks_and_marks_the_return_reviewed(app, cl
     client_request.post(url + "/versions/1/review", {})
     page = client_request.get(url + "/versions/1")
     assert "marked reviewed" in _text(page)
+    # Markup is markup, not text shown to the reader.
+    assert "<" not in _text(page.select_one("main"))
+    assert "At risk by Olu National" in _text(page.select_one("#pillar-P2"))
+    assert "Answered by Priya Manager on" in _text(page.select_one(".app-question"))
     assert "Reviewed" in _text(client_request.get("/returns").select_one("#force-avon-and-somerset"))
     events = set(db.session.scalars(sa.select(AuditEvent.event).where(AuditEvent.event.like("return.%"))))
     assert {"return.assessed", "return.question_asked", "return.question_answered", "return.reviewed"} <= events
