@@ -6,7 +6,8 @@ users, one deep dive per force, findings, actions with a year of history (status
 progress updates, re-plans, milestones completed, evidence uploaded and reviewed, declared RAGs),
 the audit events those writes would have left, real evidence files in the configured storage,
 the reminders the scheduler would have sent over the last weeks (run by the real reminders
-service day by day) and a year of daily snapshots (rebuilt by the snapshots service).
+service day by day), a year of daily snapshots (rebuilt by the snapshots service) and each
+force's quarterly returns for the last four quarters (``national_returns``).
 
 Deterministic for a seed (the same plans, people and dates relative to `today`), and
 idempotent per seed: a seed whose accounts exist adds nothing. References and emails carry the
@@ -37,6 +38,7 @@ from improvement_tracker.demo.national_evidence import write_evidence
 from improvement_tracker.demo.national_people import PASSWORD, admin_email, sign_ins, write_people
 from improvement_tracker.demo.national_plans import write_plans
 from improvement_tracker.demo.national_reminders import replay_reminders
+from improvement_tracker.demo.national_returns import write_national_returns
 from improvement_tracker.demo.national_rows import Generation
 from improvement_tracker.demo.national_snapshots import build_snapshots
 from improvement_tracker.models import (
@@ -47,7 +49,9 @@ from improvement_tracker.models import (
     Notification,
     Pillar,
     ProgressSnapshot,
+    QuarterlyReturn,
     ReminderClaim,
+    ReturnVersion,
     User,
 )
 from improvement_tracker.services import plan_version
@@ -78,7 +82,8 @@ def counts(session: Session) -> dict[str, int]:
             "milestones": plan["milestones"], "progress updates": plan["progress_updates"],
             "re-plans": plan["due_date_changes"], "evidence files": count(Evidence), "audit events": count(AuditEvent),
             "emails": count(Notification), "reminder items": count(ReminderClaim),
-            "snapshot rows": count(ProgressSnapshot)}
+            "snapshot rows": count(ProgressSnapshot), "quarterly returns": count(QuarterlyReturn),
+            "return versions": count(ReturnVersion)}
 
 
 def generate(session: Session, *, forces: int, actions_per_force: int, seed: int, today: date,
@@ -87,6 +92,11 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
     """Generate a national dataset unless this seed's is already there, committing at ``commit`` between phases."""
     say = progress or (lambda _message: None)
     if present(session, seed):
+        # A dataset generated before quarterly returns existed gets its returns; otherwise nothing.
+        if write_national_returns(Generation(session, seed, today), only_if_none=True):
+            say("quarterly returns added to the dataset generated before them")
+            plan_version.bump_every_force(session)
+            commit()
         return GenerateResult(False, seed, PASSWORD, sign_ins(session, seed), counts(session))
     chosen = list(session.scalars(select(Force).order_by(Force.name).limit(forces)))
     pillars = list(session.scalars(select(Pillar).order_by(Pillar.display_order)))
@@ -116,6 +126,8 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
     commit()
     timed("reminders sent over the last weeks", lambda: replay_reminders(session, today, reminder_days, commit))
     timed("daily snapshots", lambda: build_snapshots(session, today, snapshot_days, commit))
+    # After the snapshots: a return's figures are the plan as at its quarter's end, read from them.
+    timed("quarterly returns", lambda: write_national_returns(gen))
     # Again in the last transaction: a page kept while the reminders and snapshots were written is
     # worked out again too.
     plan_version.bump_every_force(session)

@@ -2,12 +2,13 @@
 
 Everything is built through the same services the pages use, acted by demo users (the
 programme manager records the plan, owners post updates and ask for sign-off, the
-programme manager signs off), so the audit trail, the re-plan history and the progress
-narrative are all real rows, and every write marks its force's plan as changed as any other
-write does. The plans are played out over the past year on a simulated calendar: after each
-step the rows it wrote (progress updates, audit events, completion dates...) are given the
-simulated time of that step, so dashboards show a plan with a history rather than one typed
-in a minute ago.
+programme manager signs off; each force's last four quarterly returns are drafted, submitted,
+corrected and reviewed, ``demo.returns``), so the audit trail, the re-plan history, the progress
+narrative and the returns are all real rows, and every write marks its force's plan as changed
+as any other write does. The plans are played out over the past year on a simulated calendar:
+after each step the rows it wrote (progress updates, audit events, completion dates...) are
+given the simulated time of that step, so dashboards show a plan with a history rather than one
+typed in a minute ago.
 
 Deterministic: a fixed random seed, and dates relative to the ``today`` given. Idempotent:
 if any demo account exists the seed adds nothing. Never run in production (the command
@@ -46,6 +47,7 @@ from improvement_tracker.demo.content import (
 )
 from improvement_tracker.demo.counts import plan_rows
 from improvement_tracker.demo.notes import CORE_SCENARIOS, DEMO_NO_EVIDENCE_REASON, PROFILES
+from improvement_tracker.demo.returns import schedule_pathfinder_returns
 from improvement_tracker.demo.timeline import STEP_ORDER, Script, Step, script_for
 from improvement_tracker.models import (
     Action,
@@ -57,6 +59,8 @@ from improvement_tracker.models import (
     Milestone,
     Pillar,
     ProgressUpdate,
+    QuarterlyReturn,
+    ReturnVersion,
     User,
 )
 from improvement_tracker.services import clock, milestones, plans, status, users
@@ -143,6 +147,8 @@ class _Builder:
             manager = people[f"pm.{code}@demo.police.uk"]
             owners = [people[f"owner{n}.{code}@demo.police.uk"] for n in range(1, len(TEAMS[code][1]) + 1)]
             self._force(forces[code], pillars, manager, owners, -335 + 5 * index)
+        # The last four quarters' returns, drafted, submitted and reviewed on the same calendar.
+        schedule_pathfinder_returns(self, forces, pillars, people)
         self.run()
 
     def _user(self, account: DemoAccount, actor: User | None, when: datetime) -> User:
@@ -318,6 +324,10 @@ def _counts(session: Session) -> dict[str, int]:
         "users": session.scalar(select(func.count()).select_from(User).where(
             func.lower(User.email).in_([a.email for a in accounts()]))) or 0,
         **plan_rows(session, force_ids),
+        "returns": session.scalar(select(func.count()).select_from(QuarterlyReturn)
+                                  .where(QuarterlyReturn.force_id.in_(force_ids))) or 0,
+        "return_versions": session.scalar(select(func.count()).select_from(ReturnVersion).join(QuarterlyReturn)
+                                          .where(QuarterlyReturn.force_id.in_(force_ids))) or 0,
     }
 
 
