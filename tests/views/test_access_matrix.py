@@ -45,6 +45,10 @@ IMPORT_UPLOADER = {"admin": (404, 404), "oversight": (404, 404), "programme_mana
 # The national picture and the pillar view: oversight and admins only.
 NATIONAL = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (404, 404),
             "action_owner": (404, 404)}
+# The national team's side of a submitted return (assess, ask, mark reviewed): a programme manager
+# can see their own force's return, but reviewing it is not theirs to do.
+REVIEW_RETURN = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404),
+                 "action_owner": (404, 404)}
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,25 @@ ROUTES: dict[str, Route] = {
     "dashboards.force": Route(("GET",), READ_PLAN),
     "dashboards.force_board_pack": Route(("GET",), READ_PLAN),
     "dashboards.force_export": Route(("GET",), READ_PLAN, {"table": "overdue-actions", "fmt": "xlsx"}),
+    # Quarterly returns. The world's returns are being corrected (version 1 submitted, its words open
+    # again): the one state in which every page of a return opens, the draft's and the version's.
+    "returns.national": Route(("GET",), NATIONAL),
+    "returns.national_export": Route(("GET",), NATIONAL, {"fmt": "csv"}),
+    "returns.force_returns": Route(("GET",), READ_PLAN),
+    "returns.view": Route(("GET",), READ_PLAN),
+    "returns.start": Route(("POST",), MANAGE_PLAN),
+    "returns.section": Route(("GET", "POST"), MANAGE_PLAN),
+    "returns.submit": Route(("GET", "POST"), MANAGE_PLAN),
+    "returns.correct": Route(("POST",), MANAGE_PLAN),
+    "returns.periods": Route(("GET",), ADMIN_ONLY),
+    "returns.period_due_date": Route(("GET", "POST"), ADMIN_ONLY),
+    "return_reviews.version": Route(("GET",), READ_PLAN),
+    "return_reviews.board_paper": Route(("GET",), READ_PLAN),
+    "return_reviews.download": Route(("GET",), READ_PLAN),
+    "return_reviews.assess": Route(("GET", "POST"), REVIEW_RETURN),
+    "return_reviews.ask": Route(("GET", "POST"), REVIEW_RETURN),
+    "return_reviews.review": Route(("POST",), REVIEW_RETURN),
+    "return_reviews.answer": Route(("GET", "POST"), MANAGE_PLAN),
 }
 NOT_ROUTES = {"static"}
 
@@ -149,16 +172,35 @@ class Scope:
     action_id: int
     milestone_id: int
     evidence_id: int = 0
+    period: str = ""  # the quarter of the force's return
+    question_id: int = 0  # a question about its version 1, not answered yet
 
 
-def _build_scope(force_code: str, owner) -> Scope:
+def _return_being_corrected(manager, asker) -> tuple[str, int]:
+    """The force's return for the last ended quarter: version 1 submitted, a question from the national
+    team about it, and a correction started. (period slug, question id)"""
+    from improvement_tracker.extensions import db
+    from improvement_tracker.services import reporting_periods, return_reviews, returns
+
+    quarter = reporting_periods.quarter_of(clock.today()).preceding
+    period = factories.create_period(quarter.financial_year, quarter.quarter)
+    quarterly_return = factories.create_return(manager, period)
+    version = factories.submit_return(manager, quarterly_return, today=clock.today())
+    question = return_reviews.ask(db.session, quarterly_return, version, None, "Why is P2 on track?", asker)
+    returns.start_correction(db.session, quarterly_return, manager)
+    db.session.commit()
+    return reporting_periods.slug(period), question.id
+
+
+def _build_scope(force_code: str, owner, manager, asker) -> Scope:
     deep_dive = factories.create_deep_dive(force_code)
     finding = factories.create_finding(deep_dive)
     action = factories.create_action(owner, finding=finding, due=clock.today() + timedelta(days=20))
     milestone = factories.create_milestone(action, "First")
     factories.create_milestone(action, "Second")
     evidence = factories.create_evidence(action, owner, files.png(), "chart.png")  # an image, so it previews
-    return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id, evidence.id)
+    period, question_id = _return_being_corrected(manager, asker)
+    return Scope(force_code, deep_dive.id, finding.id, action.id, milestone.id, evidence.id, period, question_id)
 
 
 def _failed_email(recipient) -> int:
@@ -183,12 +225,13 @@ def world():
         "action_owner": owner,
     }
     users["notification_id"] = _failed_email(owner)
+    users["pm durham"] = factories.create_user("programme_manager", "durham")
     colleague = factories.create_user("action_owner", "avon-and-somerset")
     colleague_action = factories.create_action(colleague, reference="COLLEAGUE")
     return {
         "users": users,
-        "own": _build_scope("avon-and-somerset", owner),
-        "other": _build_scope("durham", other_owner),
+        "own": _build_scope("avon-and-somerset", owner, users["programme_manager"], users["oversight"]),
+        "other": _build_scope("durham", other_owner, users["pm durham"], users["oversight"]),
         "colleague_action": colleague_action.id,
         "colleague_evidence": factories.create_evidence(colleague_action, colleague, files.png(), "c.png").id,
     }
@@ -223,6 +266,14 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
                 values[arg] = users["action_owner"].id
             elif arg == "notification_id":
                 values[arg] = users["notification_id"]
+            elif arg == "period":
+                values[arg] = scope.period
+            elif arg == "pillar":
+                values[arg] = "P1"
+            elif arg == "number":
+                values[arg] = 1
+            elif arg == "question_id":
+                values[arg] = scope.question_id
             else:
                 raise AssertionError(f"test_access_matrix does not know how to fill <{arg}> of {endpoint}")
         return url_for(endpoint, **values)
