@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from improvement_tracker.models import Force, Pillar, User
 from improvement_tracker.services import action_page as action_page_model
-from improvement_tracker.services import charts, dashboards, plan_exports, plan_queries, plan_version
+from improvement_tracker.services import charts, dashboards, plan_exports, plan_queries, plan_version, return_status
 from improvement_tracker.services.dashboards import assessments
 from improvement_tracker.services.status import STATUS_LABELS
 from improvement_tracker.services.tables import Link, Table
@@ -51,6 +51,8 @@ FORCE_PLAN = "force plan"  # force version, today, filters, page, page size
 FORCE_PLAN_EXPORT = "force plan export"  # force version, today, filters
 MY_ACTIONS = "my actions"  # force version, owner, today
 ACTION_PAGE = "action page"  # force version, action, today
+RETURNS_GRID = "national returns"  # national version, today, filters
+RETURN_VERSION = "return version"  # the version and its SHA-256: its content never changes
 
 
 class ChangedAfterKept(AssertionError):
@@ -241,3 +243,22 @@ def action_page(session: Session, action_id: int, force_id: int, today: date) ->
     return kept.get_or_make(
         (ACTION_PAGE, _database(session), plan_version.force_version(session, force_id), action_id, today),
         lambda: action_page_model.load(session, action_id, today))
+
+
+# --- quarterly returns ------------------------------------------------------------------------
+
+def returns_grid(session: Session, today: date, filters: dashboards.Filters,
+                 write: Callable[[return_status.Grid], str]) -> return_status.GridPage:
+    """The national returns grid's markup, the same for every viewer: kept until any return or plan
+    changes (a status is worked out from today too: a return becomes overdue overnight)."""
+    def make() -> return_status.GridPage:
+        grid = return_status.national_grid(session, today, filters)
+        return return_status.GridPage(len(grid.periods), write(grid))
+
+    return kept.get_or_make((RETURNS_GRID, _database(session), plan_version.national_version(session), today,
+                             _args(filters.args)), make)
+
+
+def return_version_figures(session: Session, version_id: int, sha256: str, write: Callable[[], str]) -> str:
+    """A submitted version's figures and lists, written from its frozen content: they never change."""
+    return kept.get_or_make((RETURN_VERSION, _database(session), version_id, sha256), write)

@@ -98,6 +98,14 @@ def national_grid(session: Session, today: date, filters: Filters, periods: list
 
 
 @dataclass(frozen=True)
+class GridPage:
+    """What the national returns page keeps: how many quarters it shows, and its tables' markup."""
+
+    periods_shown: int
+    markup: str
+
+
+@dataclass(frozen=True)
 class ForceQuarter:
     period: ReportingPeriod
     status: str

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.forms.returns import AnswerForm, AssessForm, QuestionForm
 from improvement_tracker.models import Force, QuarterlyReturn, ReturnVersion
-from improvement_tracker.services import reference_admin, reporting_periods, return_exports, return_figures, returns
+from improvement_tracker.services import (
+    kept,
+    reference_admin,
+    reporting_periods,
+    return_exports,
+    return_figures,
+    returns,
+)
 from improvement_tracker.services import return_reviews as reviews
 from improvement_tracker.services.exports import FORMATS
 from improvement_tracker.views._helpers import commit, edit_page, form_page, me, press, refused
@@ -44,10 +52,17 @@ def version(force: Force, quarterly_return: QuarterlyReturn, version: ReturnVers
     user = me()
     page = reviews.version_page(db.session, quarterly_return, version)
     reviewer = security.may_review_returns(user)
+    per_pillar = returns.figures_by_pillar(page.content)
+
+    def write_figures() -> str:
+        return render_template("returns/_version_figures.html", content=page.content, per_pillar=per_pillar,
+                               figure_labels=return_figures.FIGURE_LABELS, figure_names=return_figures.FIGURES)
+
+    frozen = kept.return_version_figures(db.session, version.id, version.sha256, write_figures)
     return render_template(
         "returns/version.html", force=force, quarterly_return=quarterly_return, period=quarterly_return.period,
         version=version, page=page, content=page.content, reviewer=reviewer,
-        per_pillar=returns.figures_by_pillar(page.content),
+        frozen_markup=Markup(frozen),  # noqa: S704  # nosec B704  # rendered by Jinja, which escaped every value
         drafter=security.may_draft_return(user, force),
         assess_refusal=reviews.assess_refusal(quarterly_return, version),
         ask_refusal=reviews.ask_refusal(quarterly_return, version),

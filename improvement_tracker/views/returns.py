@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.forms.returns import PeriodDueDateForm, SectionForm, SubmitForm
 from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReportingPeriod
-from improvement_tracker.services import clock, reporting_periods, return_figures, return_status, returns
+from improvement_tracker.services import clock, kept, reporting_periods, return_figures, return_status, returns
 from improvement_tracker.services.dashboards import Filters
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me, press, refused
@@ -42,13 +43,19 @@ def _to_return(force: Force, period: ReportingPeriod):
 def national():
     _national_only()
     filters = Filters.parse(request.args)
-    grid = return_status.national_grid(db.session, clock.today(), filters)
     labels = return_status.STATUS_LABELS
-    return render_template(
-        "returns/national.html", grid=grid, filters=filters, cohorts=COHORT_LABELS, countries=COUNTRY_LABELS,
-        labels=labels, tags=return_status.STATUS_TAG_CLASSES, statuses=return_status.STATUSES,
-        count_headers=["Quarter", *({"text": labels[s], "format": "numeric"} for s in return_status.STATUSES)],
-        grid_headers=["Force", *(reporting_periods.label(p) for p in grid.periods)])
+
+    def write(grid: return_status.Grid) -> str:
+        return render_template(
+            "returns/_national_tables.html", grid=grid, labels=labels, tags=return_status.STATUS_TAG_CLASSES,
+            statuses=return_status.STATUSES,
+            count_headers=["Quarter", *({"text": labels[s], "format": "numeric"} for s in return_status.STATUSES)],
+            grid_headers=["Force", *(reporting_periods.label(p) for p in grid.periods)])
+
+    page = kept.returns_grid(db.session, clock.today(), filters, write)
+    return render_template("returns/national.html", periods_shown=page.periods_shown,
+                           tables_markup=Markup(page.markup),  # noqa: S704  # nosec B704  # Jinja escaped it
+                           filters=filters, cohorts=COHORT_LABELS, countries=COUNTRY_LABELS)
 
 
 @bp.get("/returns.<any(csv, xlsx):fmt>")
