@@ -99,7 +99,9 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
     from sqlalchemy import select
 
     from improvement_tracker.extensions import db
-    from improvement_tracker.models import Action, Force, User
+    from improvement_tracker.models import Action, Force, QuarterlyReturn, ReportingPeriod, User
+    from improvement_tracker.models.returns import ReturnVersion
+    from improvement_tracker.services import reporting_periods
 
     with app.app_context():
         pms = db.session.execute(select(User.email, Force.code).join(Force, Force.id == User.force_id).where(
@@ -111,6 +113,21 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
         owner_actions = {owner_id: list(db.session.scalars(select(Action.id).where(Action.owner_id == owner_id)
                                                            .order_by(Action.id).limit(10)))
                          for owner_id, _ in owners[:clients]}
+        # Every submitted version of each force's quarterly returns (demo generate writes four quarters).
+        return_pages: dict[str, list[str]] = {}
+        for code, year, quarter, number in db.session.execute(
+                select(Force.code, ReportingPeriod.financial_year, ReportingPeriod.quarter, ReturnVersion.number)
+                .join(QuarterlyReturn, QuarterlyReturn.force_id == Force.id)
+                .join(ReportingPeriod, ReportingPeriod.id == QuarterlyReturn.period_id)
+                .join(ReturnVersion, ReturnVersion.return_id == QuarterlyReturn.id)
+                .where(Force.code.in_([code for _, code in pms]))
+                .order_by(Force.name, ReportingPeriod.financial_year.desc(), ReportingPeriod.quarter.desc(),
+                          ReturnVersion.number.desc())):
+            slug = reporting_periods.slug(reporting_periods.Quarter(year, quarter))
+            return_pages.setdefault(code, []).append(f"/forces/{code}/returns/{slug}/versions/{number}")
+    if not return_pages:
+        sys.exit("the dataset has no quarterly returns: run `flask demo generate` on it again to add them")
+    every_return_page = [path for paths in return_pages.values() for path in paths]
     per_client: dict[str, list[tuple[str, str]]] = {}
     pick = [pms[n % len(pms)] for n in range(clients)]
     pick_owners = [owners[n % len(owners)] for n in range(clients)]
@@ -123,4 +140,9 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
         (email, ",".join(f"/actions/{a}" for a in owner_actions[owner_id])) for owner_id, email in pick_owners]
     per_client["my actions"] = [(email, "/my-actions") for _, email in pick_owners]
     per_client["CSV export (force plan)"] = [(email, f"/forces/{code}/plan.csv") for email, code in pick]
+    per_client["national returns"] = [(oversight[n % 2], "/returns") for n in range(clients)]
+    # Each client reads its force's returns in turn (another force's when that one has none submitted).
+    per_client["return page"] = [
+        (oversight[n % 2], ",".join(return_pages.get(code) or every_return_page[n % len(every_return_page):][:4]))
+        for n, (_, code) in enumerate(pick)]
     return per_client
