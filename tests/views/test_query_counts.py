@@ -15,8 +15,8 @@ from benchmarks.query_count import counting_queries
 from improvement_tracker.demo import national
 from improvement_tracker.demo.national_people import DOMAIN, PASSWORD
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Force, Milestone, User
-from improvement_tracker.services import clock, dashboards
+from improvement_tracker.models import Action, Force, Milestone, QuarterlyReturn, ReportingPeriod, User
+from improvement_tracker.services import clock, dashboards, reporting_periods
 from improvement_tracker.services.storage import LocalStorage
 
 MAX_QUERIES = 20
@@ -46,7 +46,19 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         .where(Action.owner_id == owner.id, Action.status == "in_progress")
         .group_by(Action.id).order_by(func.count(Milestone.id).desc(), Action.id).limit(1))
     oversight = f"oversight1.s{seed}@{domain}"
+    # The force's newest submitted return version (demo generate gives every force four quarters).
+    year, quarter, number = db.session.execute(
+        select(ReportingPeriod.financial_year, ReportingPeriod.quarter, QuarterlyReturn.latest_version)
+        .join(QuarterlyReturn, QuarterlyReturn.period_id == ReportingPeriod.id)
+        .where(QuarterlyReturn.force_id == pm.force_id, QuarterlyReturn.latest_version > 0)
+        .order_by(ReportingPeriod.financial_year.desc(), ReportingPeriod.quarter.desc()).limit(1)).one()
+    version = f"/forces/{code}/returns/{reporting_periods.slug(reporting_periods.Quarter(year, quarter))}"
     return [
+        ("national returns", oversight, "/returns"),
+        ("return version", oversight, f"{version}/versions/{number}"),
+        ("return board paper", oversight, f"{version}/versions/{number}/board-paper"),
+        ("force returns", pm.email, f"/forces/{code}/returns"),
+        ("return", pm.email, version),
         ("national dashboard", oversight, "/dashboards/national"),
         ("national dashboard, filtered", oversight, "/dashboards/national?cohort=pathfinder"),
         ("pillar dashboard", oversight, "/dashboards/pillars/P2"),
