@@ -253,8 +253,8 @@ def _schedule(builder: DemoCalendar, rng: random.Random, force: Force, pillars: 
 
 def _submit(session: Session, state: dict, version: VersionPlan, manager: User) -> Callable[[datetime], None]:
     def work(when: datetime) -> None:
-        state["version"] = return_service.submit(session, state["return"], manager, version.submitted, version.reason)
-        state["version"].submitted_at = when
+        state["version"] = return_service.submit(session, state["return"], manager, version.submitted, version.reason,
+                                                 submitted_at=when)
     return work
 
 

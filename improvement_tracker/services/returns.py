@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -165,7 +165,7 @@ def digest(text: str) -> str:
 
 
 def content_of(session: Session, quarterly_return: QuarterlyReturn, actor: User, today: date, number: int,
-               reason: str | None) -> dict[str, Any]:
+               reason: str | None, submitted_at: datetime | None = None) -> dict[str, Any]:
     force, period = quarterly_return.force, quarterly_return.period
     figures = return_figures.quarter_figures(session, force, period, today)
     pillars = []
@@ -185,7 +185,7 @@ def content_of(session: Session, quarterly_return: QuarterlyReturn, actor: User,
         "version": number,
         "reason": reason,
         "submitted_by": {"name": actor.name, "email": actor.email},
-        "submitted_at": utcnow().replace(microsecond=0).isoformat(),
+        "submitted_at": (submitted_at or utcnow()).replace(microsecond=0).isoformat(),
         "as_at": figures["as_at"],
         "figures_from": figures["source"],
         "pillars": pillars,
@@ -197,8 +197,9 @@ def content_of(session: Session, quarterly_return: QuarterlyReturn, actor: User,
 
 
 def submit(session: Session, quarterly_return: QuarterlyReturn, actor: User, today: date,
-           reason: str | None = None) -> ReturnVersion:
-    """Freeze the draft as the next version. The first needs no reason; a correction must give one."""
+           reason: str | None = None, submitted_at: datetime | None = None) -> ReturnVersion:
+    """Freeze the draft as the next version. The first needs no reason; a correction must give one.
+    ``submitted_at`` (naive UTC) is now unless given (the demo's calendar)."""
     if (refusal := submit_refusal(quarterly_return, today)) is not None:
         raise ServiceError(refusal)
     number = quarterly_return.latest_version + 1
@@ -210,10 +211,12 @@ def submit(session: Session, quarterly_return: QuarterlyReturn, actor: User, tod
     problems = submit_problems(session, quarterly_return)
     if problems:
         raise ServiceError("Finish every pillar before you submit the return")
-    content = content_of(session, quarterly_return, actor, today, number, reason if number > 1 else None)
+    submitted_at = (submitted_at or utcnow()).replace(microsecond=0)
+    content = content_of(session, quarterly_return, actor, today, number, reason if number > 1 else None,
+                         submitted_at)
     text = canonical(content)
     version = ReturnVersion(return_id=quarterly_return.id, number=number, content=text, sha256=digest(text),
-                            reason=content["reason"], submitted_by_id=actor.id)
+                            reason=content["reason"], submitted_by_id=actor.id, submitted_at=submitted_at)
     session.add(version)
     quarterly_return.latest_version = number
     quarterly_return.state = "submitted"

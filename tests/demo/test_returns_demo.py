@@ -239,3 +239,12 @@ def test_the_demo_returns_open_on_their_pages(seeded, client_request):
         client_request.login(manager, password=DEMO_PASSWORD)
         client_request.get(f"/forces/{quarterly_return.force.code}/returns/"
                            f"{reporting_periods.slug(quarterly_return.period)}{path}")
+
+
+
+def test_a_seeded_version_says_when_it_was_submitted_as_its_page_does(seeded):
+    """The board paper and the download read the frozen content; the page reads the column: the same."""
+    versions = db.session.scalars(select(ReturnVersion)).all()
+    assert versions
+    for version in versions:
+        assert returns.content(version)["submitted_at"] == version.submitted_at.isoformat()
