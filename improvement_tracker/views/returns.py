@@ -16,7 +16,7 @@ from improvement_tracker.services import clock, kept, reporting_periods, return_
 from improvement_tracker.services.dashboards import Filters
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me, press, refused
-from improvement_tracker.views._scope import period_route, return_route
+from improvement_tracker.views._scope import force_route, period_route, return_route
 
 bp = Blueprint("returns", __name__)
 
@@ -66,9 +66,8 @@ def national_export(fmt: str):
 
 
 @bp.get("/forces/<code>/returns")
-def force_returns(code: str):
-    force = security.force_or_404(db.session, me(), code)
-    security.require(security.may_see_returns(me(), force))
+@force_route(security.may_see_returns)
+def force_returns(force: Force):
     return render_template("returns/force.html", force=force,
                            quarters=return_status.force_quarters(db.session, force, clock.today()),
                            labels=return_status.STATUS_LABELS, tags=return_status.STATUS_TAG_CLASSES)
