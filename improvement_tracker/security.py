@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from sqlalchemy import Select, false, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from improvement_tracker.models import (
     Action,
@@ -171,6 +171,26 @@ def return_or_404(session: Session, force: Force, period: ReportingPeriod) -> Qu
     if found is None:
         abort(404)
     return found
+
+
+def return_version_or_404(session: Session, force: Force, slug: str,
+                          number: int) -> tuple[QuarterlyReturn, ReturnVersion]:
+    """A force's return for the quarter a URL names, and one of its versions, in one query (the
+    force already found in scope): a version's page is read often."""
+    quarter = reporting_periods.parse_slug(slug)
+    if quarter is None:
+        abort(404)
+    found = session.execute(
+        select(QuarterlyReturn, ReturnVersion)
+        .join(ReturnVersion, ReturnVersion.return_id == QuarterlyReturn.id)
+        .join(ReportingPeriod, ReportingPeriod.id == QuarterlyReturn.period_id)
+        .where(QuarterlyReturn.force_id == force.id, ReportingPeriod.financial_year == quarter.financial_year,
+               ReportingPeriod.quarter == quarter.quarter, ReturnVersion.number == number)
+        # The force is in hand; who submitted a version is in its content: no joins for them.
+        .options(lazyload(QuarterlyReturn.force), lazyload(ReturnVersion.submitted_by))).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
 
 
 def version_or_404(session: Session, quarterly_return: QuarterlyReturn, number: int) -> ReturnVersion:

@@ -29,9 +29,17 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Force, Pillar, User
+from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReturnVersion, User
 from improvement_tracker.services import action_page as action_page_model
-from improvement_tracker.services import charts, dashboards, plan_exports, plan_queries, plan_version, return_status
+from improvement_tracker.services import (
+    charts,
+    dashboards,
+    plan_exports,
+    plan_queries,
+    plan_version,
+    return_reviews,
+    return_status,
+)
 from improvement_tracker.services.dashboards import assessments
 from improvement_tracker.services.status import STATUS_LABELS
 from improvement_tracker.services.tables import Link, Table
@@ -53,6 +61,7 @@ MY_ACTIONS = "my actions"  # force version, owner, today
 ACTION_PAGE = "action page"  # force version, action, today
 RETURNS_GRID = "national returns"  # national version, today, filters
 RETURN_VERSION = "return version"  # the version and its SHA-256: its content never changes
+RETURN_REVIEW = "return review"  # force version, the version
 
 
 class ChangedAfterKept(AssertionError):
@@ -259,6 +268,21 @@ def returns_grid(session: Session, today: date, filters: dashboards.Filters,
                              _args(filters.args)), make)
 
 
-def return_version_figures(session: Session, version_id: int, sha256: str, write: Callable[[], str]) -> str:
-    """A submitted version's figures and lists, written from its frozen content: they never change."""
-    return kept.get_or_make((RETURN_VERSION, _database(session), version_id, sha256), write)
+def return_version(session: Session, quarterly_return: QuarterlyReturn, version: ReturnVersion,
+                   write: Callable[[return_reviews.Frozen], dict[str, str]]) -> return_reviews.Frozen:
+    """A submitted version's content, what changed since the one before, and the markup written from
+    them: none of it ever changes (the SHA-256 is in the key, so a content that did is read again)."""
+    def make() -> return_reviews.Frozen:
+        found = return_reviews.frozen(session, quarterly_return, version)
+        return replace(found, markup=write(found))
+
+    return kept.get_or_make((RETURN_VERSION, _database(session), version.id, version.sha256), make)
+
+
+def return_review(session: Session, quarterly_return: QuarterlyReturn,
+                  version: ReturnVersion) -> return_reviews.ReviewState:
+    """A version's assessments and questions: kept until the force's plan or returns change (every
+    assessment, question, answer and review is an audit event on the force)."""
+    return kept.get_or_make((RETURN_REVIEW, _database(session),
+                             plan_version.force_version(session, quarterly_return.force_id), version.id),
+                            lambda: return_reviews.review_state(session, version))

@@ -136,15 +136,21 @@ def make(session: Session, financial_year: int, quarter: int) -> ReportingPeriod
     return period
 
 
-def by_slug(session: Session, text: str) -> ReportingPeriod | None:
+def parse_slug(text: str) -> Quarter | None:
+    """The quarter a URL's "2026-27-q2" names, or None ("2026-99-q1" names none)."""
     match = SLUG.fullmatch(text or "")
     if match is None:
         return None
-    year, quarter = int(match.group(1)), int(match.group(2))
-    if slug(Quarter(year, quarter)) != text:  # "2026-99-q1" names no period
+    quarter = Quarter(int(match.group(1)), int(match.group(2)))
+    return quarter if slug(quarter) == text else None
+
+
+def by_slug(session: Session, text: str) -> ReportingPeriod | None:
+    quarter = parse_slug(text)
+    if quarter is None:
         return None
-    return session.scalar(select(ReportingPeriod).where(ReportingPeriod.financial_year == year,
-                                                        ReportingPeriod.quarter == quarter))
+    return session.scalar(select(ReportingPeriod).where(ReportingPeriod.financial_year == quarter.financial_year,
+                                                        ReportingPeriod.quarter == quarter.quarter))
 
 
 def opened(session: Session, today: date, limit: int | None = None) -> list[ReportingPeriod]:

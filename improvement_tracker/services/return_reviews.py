@@ -4,11 +4,13 @@ audit event (on the return's force, so the pages that show them are worked out a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from improvement_tracker.models import Pillar, QuarterlyReturn, ReturnAssessment, ReturnQuestion, User
 from improvement_tracker.models._types import utcnow
@@ -28,11 +30,15 @@ def _label(quarterly_return: QuarterlyReturn, version: ReturnVersion) -> str:
 def assessments(session: Session, version: ReturnVersion) -> dict[str, ReturnAssessment]:
     """The national assessment of each pillar of a version, by pillar code."""
     return {a.pillar.code: a for a in session.scalars(
-        select(ReturnAssessment).where(ReturnAssessment.version_id == version.id))}
+        select(ReturnAssessment).where(ReturnAssessment.version_id == version.id)
+        .options(defaultload(ReturnAssessment.assessed_by).lazyload(User.force)))}
 
 
 def questions(session: Session, version: ReturnVersion) -> list[ReturnQuestion]:
+    # The people's names are shown, never their forces: no joins for those.
     return list(session.scalars(select(ReturnQuestion).where(ReturnQuestion.version_id == version.id)
+                                .options(defaultload(ReturnQuestion.asked_by).lazyload(User.force),
+                                         defaultload(ReturnQuestion.answered_by).lazyload(User.force))
                                 .order_by(ReturnQuestion.asked_at, ReturnQuestion.id)))
 
 
@@ -129,18 +135,24 @@ def answer(session: Session, quarterly_return: QuarterlyReturn, question: Return
 
 
 def review_refusal(session: Session, quarterly_return: QuarterlyReturn, version: ReturnVersion) -> str | None:
+    codes = [p["code"] for p in returns.content(version)["pillars"]]
+    return _review_refusal(quarterly_return, version, codes, assessments(session, version),
+                           questions(session, version))
+
+
+def _review_refusal(quarterly_return: QuarterlyReturn, version: ReturnVersion, codes: list[str],
+                    assessed: Mapping[str, Any], asked: Sequence[Any]) -> str | None:
+    """``codes``: the pillars the version reports on, each of which must be assessed."""
     if version.reviewed_at is not None:
         return "This return has already been marked reviewed"
     if not is_latest(quarterly_return, version):
         return "The force has corrected this return since: review its newest version"
     if quarterly_return.state == "correcting":
         return "The force is correcting this return: review it when they resubmit"
-    assessed = assessments(session, version)
-    missing = [p.code for p in session.scalars(select(Pillar).order_by(Pillar.display_order))
-               if p.code not in assessed]
+    missing = [code for code in codes if code not in assessed]
     if missing:
         return f"Assess every pillar before marking the return reviewed (not yet assessed: {', '.join(missing)})"
-    if any(q.answer is None for q in questions(session, version)):
+    if any(q.answer is None for q in asked):
         return "Wait for the force to answer every question before marking the return reviewed"
     return None
 
@@ -156,49 +168,104 @@ def mark_reviewed(session: Session, quarterly_return: QuarterlyReturn, version: 
 
 
 @dataclass(frozen=True)
+class AssessmentView:
+    """The national assessment of a pillar as a page shows it: plain values, kept between requests."""
+
+    rating: str
+    comment: str
+    assessed_by: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: int
+    about: str  # "P2 Identifying and disrupting repeat suspects", or "" for the whole return
+    question: str
+    asked_by: str
+    asked_at: datetime
+    answer: str | None
+    answered_by: str
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the national team's review of a version stands: its assessments and its questions."""
+
+    assessments: dict[str, AssessmentView]
+    questions: tuple[QuestionView, ...]
+
+
+def review_state(session: Session, version: ReturnVersion) -> ReviewState:
+    """In two queries, as plain values (services.kept keeps it until the force's returns change)."""
+    assessed = {code: AssessmentView(a.rating, a.comment, a.assessed_by.name if a.assessed_by else "the national team")
+                for code, a in assessments(session, version).items()}
+    asked = tuple(QuestionView(
+        q.id, f"{q.pillar.code} {q.pillar.name}" if q.pillar else "", q.question,
+        q.asked_by.name if q.asked_by else "the national team", q.asked_at, q.answer,
+        q.answered_by.name if q.answered_by else "the force", q.answered_at) for q in questions(session, version))
+    return ReviewState(assessed, asked)
+
+
+@dataclass(frozen=True)
 class PillarView:
     """One pillar of a version beside the national assessment: what the return page shows."""
 
     code: str
     name: str
     words: dict[str, Any]
-    assessment: ReturnAssessment | None
+    assessment: AssessmentView | ReturnAssessment | None
 
     @property
     def disagrees(self) -> bool:
         return self.assessment is not None and self.assessment.rating != self.words.get("assessment")
 
 
-def pillar_views(content: dict[str, Any], assessed: dict[str, ReturnAssessment]) -> list[PillarView]:
+def pillar_views(content: dict[str, Any], assessed: dict[str, Any]) -> list[PillarView]:
     return [PillarView(p["code"], p["name"], p, assessed.get(p["code"])) for p in content["pillars"]]
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """What a version's page shows that never changes: its content, and what changed since the version
+    before it. Kept between requests with its markup (services.kept), read here in one query."""
+
+    content: dict[str, Any]
+    previous: int | None
+    changes: tuple[returns.Change, ...]
+    markup: dict[str, str] = field(default_factory=dict)
+
+
+def frozen(session: Session, quarterly_return: QuarterlyReturn, version: ReturnVersion) -> Frozen:
+    content = returns.content(version)
+    previous = returns.version(session, quarterly_return, version.number - 1) if version.number > 1 else None
+    changes = tuple(returns.changes_between(returns.content(previous), content)) if previous else ()
+    return Frozen(content, previous.number if previous else None, changes)
 
 
 @dataclass
 class VersionPage:
-    """Everything a submitted version's page shows, read in a few queries."""
+    """Everything a submitted version's page shows: the frozen part, and the review as it stands."""
 
-    content: dict[str, Any]
+    frozen: Frozen
     pillars: list[PillarView]
-    questions: list[ReturnQuestion]
-    versions: list[ReturnVersion]
-    previous: ReturnVersion | None
-    changes: list[returns.Change]
+    questions: tuple[QuestionView, ...]
     intact: bool
+    review_refusal: str | None
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.frozen.content
 
     @property
     def disagreements(self) -> int:
         return sum(1 for p in self.pillars if p.disagrees)
 
-    @property
-    def unanswered(self) -> int:
-        return sum(1 for q in self.questions if q.answer is None)
 
-
-def version_page(session: Session, quarterly_return: QuarterlyReturn, version: ReturnVersion) -> VersionPage:
-    content = returns.content(version)
-    versions = list(session.scalars(select(ReturnVersion).where(ReturnVersion.return_id == quarterly_return.id)
-                                    .order_by(ReturnVersion.number)))
-    previous = next((v for v in versions if v.number == version.number - 1), None)
-    changes = returns.changes_between(returns.content(previous), content) if previous else []
-    return VersionPage(content, pillar_views(content, assessments(session, version)), questions(session, version),
-                       versions, previous, changes, returns.intact(version))
+def version_page(quarterly_return: QuarterlyReturn, version: ReturnVersion, kept_frozen: Frozen,
+                 state: ReviewState) -> VersionPage:
+    """The page from what is kept: the version's frozen part and the review's state."""
+    codes = [p["code"] for p in kept_frozen.content["pillars"]]
+    return VersionPage(kept_frozen, pillar_views(kept_frozen.content, state.assessments), state.questions,
+                       returns.intact(version),
+                       _review_refusal(quarterly_return, version, codes, state.assessments, state.questions))

@@ -93,6 +93,5 @@ def version_route(permission: Permission | None = None):
     """``<code>/returns/<period>/versions/<int:number>`` → (force, return, version)."""
     def load(user, code, period, number):
         force = security.force_or_404(db.session, user, code)
-        quarterly_return = security.return_or_404(db.session, force, security.period_or_404(db.session, period))
-        return force, quarterly_return, security.version_or_404(db.session, quarterly_return, number)
+        return force, *security.return_version_or_404(db.session, force, period, number)
     return _loader(load, permission, ("code", "period", "number"))

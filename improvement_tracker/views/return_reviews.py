@@ -46,29 +46,37 @@ def _refusal(message: str | None) -> security.Refusal | None:
     return security.Refusal(message) if message else None
 
 
+def _write_frozen(frozen: reviews.Frozen) -> dict[str, str]:
+    """The markup of what never changes on a version's page: each pillar's words, its figures and
+    lists, and what changed since the version before. The same for every viewer."""
+    common = {"content": frozen.content, "section_labels": returns.SECTION_LABELS, "labels": returns.ASSESSMENT_LABELS,
+              "figure_labels": return_figures.FIGURE_LABELS, "figure_names": return_figures.FIGURES}
+    markup = {f"words-{p['code']}": render_template("returns/_version_words.html", words=p, **common)
+              for p in frozen.content["pillars"]}
+    markup["figures"] = render_template("returns/_version_figures.html",
+                                        per_pillar=returns.figures_by_pillar(frozen.content), **common)
+    markup["changes"] = render_template("returns/_version_changes.html", frozen=frozen)
+    return markup
+
+
 @bp.get(PREFIX)
 @version_route(security.may_see_returns)
 def version(force: Force, quarterly_return: QuarterlyReturn, version: ReturnVersion):
     user = me()
-    page = reviews.version_page(db.session, quarterly_return, version)
+    frozen = kept.return_version(db.session, quarterly_return, version, _write_frozen)
+    page = reviews.version_page(quarterly_return, version, frozen,
+                                kept.return_review(db.session, quarterly_return, version))
     reviewer = security.may_review_returns(user)
-    per_pillar = returns.figures_by_pillar(page.content)
-
-    def write_figures() -> str:
-        return render_template("returns/_version_figures.html", content=page.content, per_pillar=per_pillar,
-                               figure_labels=return_figures.FIGURE_LABELS, figure_names=return_figures.FIGURES)
-
-    frozen = kept.return_version_figures(db.session, version.id, version.sha256, write_figures)
     return render_template(
         "returns/version.html", force=force, quarterly_return=quarterly_return, period=quarterly_return.period,
-        version=version, page=page, content=page.content, reviewer=reviewer,
-        frozen_markup=Markup(frozen),  # noqa: S704  # nosec B704  # rendered by Jinja, which escaped every value
+        version=version, page=page, content=frozen.content, reviewer=reviewer,
+        # Written by Jinja from the frozen content, which escaped every value.
+        frozen_markup={name: Markup(html) for name, html in frozen.markup.items()},  # noqa: S704  # nosec B704
         drafter=security.may_draft_return(user, force),
         assess_refusal=reviews.assess_refusal(quarterly_return, version),
         ask_refusal=reviews.ask_refusal(quarterly_return, version),
-        review_refusal=reviews.review_refusal(db.session, quarterly_return, version) if reviewer else None,
-        labels=returns.ASSESSMENT_LABELS, section_labels=returns.SECTION_LABELS,
-        figure_labels=return_figures.FIGURE_LABELS, figure_names=return_figures.FIGURES)
+        review_refusal=page.review_refusal if reviewer else None,
+        labels=returns.ASSESSMENT_LABELS)
 
 
 @bp.route(PREFIX + "/pillars/<pillar>/assess", methods=["GET", "POST"])
