@@ -182,3 +182,17 @@ def submit_return(manager: User, quarterly_return, *, today: date | None = None,
                              today or quarterly_return.period.ends_on + timedelta(days=1), reason)
     db.session.commit()
     return version
+
+
+def assess_return(actor: User, quarterly_return, version, ratings: dict[str, str] | None = None, *,
+                  review: bool = True) -> None:
+    """The national team rates every pillar (on track unless told), then marks the version reviewed."""
+    from improvement_tracker.services import return_reviews
+
+    for each in db.session.scalars(select(Pillar).order_by(Pillar.display_order)):
+        return_reviews.assess(db.session, quarterly_return, version, each, (ratings or {}).get(each.code, "on_track"),
+                              f"Comment on {each.code}", actor)
+    db.session.commit()
+    if review:
+        return_reviews.mark_reviewed(db.session, quarterly_return, version, actor)
+        db.session.commit()

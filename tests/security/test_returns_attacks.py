@@ -10,7 +10,6 @@ fingerprint: a refused write stores nothing.
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import urljoin
 
 import pytest
@@ -39,7 +38,7 @@ from tests.security.conftest import (
     route_url,
     rules,
 )
-from tests.views.test_writes_apply_once import AT_ONCE, Person, at_once
+from tests.views.test_writes_apply_once import AT_ONCE, Person, each_tab
 
 RETURN_PAGES = ("returns.", "return_reviews.")
 NOT_FOUND = "Page not found"
@@ -288,25 +287,12 @@ def _told(base: str, response: requests.Response) -> str:
     return BeautifulSoup(page.text, "html.parser").get_text(" ", strip=True)
 
 
-def _each_tab(person: Person, path: str, forms: list[dict]):
-    """Send each form from its own thread, all released together."""
-    sent = iter(forms)
-    lock = threading.Lock()
-
-    def send():
-        with lock:
-            data = next(sent)
-        return person.send(path, data)
-
-    return at_once(send, len(forms))
-
-
 def test_two_answers_to_one_question_at_once_make_one_answer(app, world, live_server):
     person = Person(live_server, world.own.pm)
     path = f"{_version_url(world.own)}/questions/{world.own.question_id}/answer"
     forms = [person.form(path, answer=f"Answer from tab {tab}") for tab in range(AT_ONCE)]
 
-    responses = _each_tab(person, path, forms)
+    responses = each_tab(person, path, forms)
 
     assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
     assert _answer(world.own.question_id) in {form["answer"] for form in forms}
@@ -329,7 +315,7 @@ def test_two_submissions_of_one_draft_at_once_make_one_version(app, world, live_
     forms = [person.form(path) for _ in range(AT_ONCE)]
     assert len({form["submission_token"] for form in forms}) == AT_ONCE
 
-    responses = _each_tab(person, path, forms)
+    responses = each_tab(person, path, forms)
 
     assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
     assert _versions(draft.id) == 1

@@ -32,15 +32,7 @@ def make_return(force_code: str, year: int = 2026, quarter: int = 2, *, own: str
     return manager, quarterly_return, version
 
 
-def assess(actor, quarterly_return, version, ratings: dict[str, str] | None = None, *, review: bool = True) -> None:
-    """The national team rates every pillar (on track unless told), then marks the version reviewed."""
-    for code in PILLARS:
-        return_reviews.assess(db.session, quarterly_return, version, factories.pillar(code),
-                              (ratings or {}).get(code, "on_track"), f"Comment on {code}", actor)
-    db.session.commit()
-    if review:
-        return_reviews.mark_reviewed(db.session, quarterly_return, version, actor)
-        db.session.commit()
+assess = factories.assess_return
 
 
 def reviewed_return(actor, force_code: str = "avon-and-somerset", year: int = 2026, quarter: int = 2, *,

@@ -30,14 +30,7 @@ def submitted(force_code: str = "avon-and-somerset", year: int = 2026, quarter: 
     return quarterly_return, factories.submit_return(manager, quarterly_return)
 
 
-def assess(actor, quarterly_return, version, ratings: dict[str, str] | None = None, *, review: bool = True) -> None:
-    for code in PILLARS:
-        return_reviews.assess(db.session, quarterly_return, version, factories.pillar(code),
-                              (ratings or {}).get(code, "on_track"), f"Comment on {code}", actor)
-    db.session.commit()
-    if review:
-        return_reviews.mark_reviewed(db.session, quarterly_return, version, actor)
-        db.session.commit()
+assess = factories.assess_return
 
 
 def pillar_cells(page) -> dict[str, list[str]]:
