@@ -147,6 +147,9 @@ def test_oversight_assesses_disagrees_asks_and_marks_the_return_reviewed(app, cl
     # Markup is markup, not text shown to the reader.
     assert "<" not in _text(page.select_one("main"))
     assert "At risk by Olu National" in _text(page.select_one("#pillar-P2"))
+    # The force's words keep their line breaks, and nothing else (no indentation shown as text).
+    progress = page.select_one("#pillar-P2").find("dt", string=lambda s: s and "Progress this quarter" in s)
+    assert progress.find_next_sibling("dd").select_one("p.app-pre-wrap").text == factories.SECTION_WORDS["progress"]
     assert "Answered by Priya Manager on" in _text(page.select_one(".app-question"))
     assert "Reviewed" in _text(client_request.get("/returns").select_one("#force-avon-and-somerset"))
     events = set(db.session.scalars(sa.select(AuditEvent.event).where(AuditEvent.event.like("return.%"))))
