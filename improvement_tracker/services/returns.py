@@ -125,6 +125,10 @@ def save_section(session: Session, quarterly_return: QuarterlyReturn, pillar: Pi
         section.updated_by_id = actor.id
         session.flush()
     if changes:
+        # The return's row version moves too, so a save that raced a submission of the same draft
+        # is refused by the database rather than changing words that were just frozen.
+        quarterly_return.updated_at = utcnow()
+        session.flush()
         audit.record(session, actor, "return.section_saved", "return_section", section.id,
                      force_id=quarterly_return.force_id, changes=changes,
                      summary=f"{reporting_periods.label(quarterly_return.period)} return: {pillar.code}")

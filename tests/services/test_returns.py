@@ -142,3 +142,23 @@ def test_the_figures_come_from_the_quarter_end_snapshot_when_it_was_recorded(app
     content = returns.content(version)
     assert content["figures_from"] == "snapshot"
     assert (content["pillars"][0]["figures"]["actions"], content["pillars"][0]["figures"]["green"]) == (7, 7)
+
+
+def test_a_save_that_raced_a_submission_of_the_draft_is_refused_by_the_database(app, manager):
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from improvement_tracker.models import QuarterlyReturn
+
+    period = factories.create_period(2026, 2)
+    draft = factories.create_return(manager, period)
+    with Session(db.engine) as other:  # another request, which read the draft before the submission
+        seen = other.get(QuarterlyReturn, draft.id)
+        assert seen.state == "draft"
+        factories.submit_return(manager, draft)
+        with pytest.raises(StaleDataError):
+            returns.save_section(other, seen, other.get(type(factories.pillar()), factories.pillar("P1").id),
+                                 returns.SectionFields("off_track", "r", "p", "k", "h"), manager)
+        other.rollback()
+    version = returns.version(db.session, draft, 1)
+    assert returns.content(version)["pillars"][0]["assessment"] == "on_track"
