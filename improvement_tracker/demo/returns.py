@@ -7,9 +7,10 @@ force's answers, and when it was marked reviewed. The plan is then written in on
 
 - ``schedule_pathfinder_returns`` (seed-demo) plays it through the services on the demo's
   simulated calendar, acted by each force's programme manager and the oversight user, so every
-  version, assessment, question and audit event is what the pages would have written. After each
-  service call the row's own time columns (submitted, asked, answered, assessed, reviewed) are given
-  the simulated time; a version's content, and so its SHA-256, is left as the service froze it.
+  version, assessment, question and audit event is what the pages would have written. A version is
+  submitted at its simulated time (the service freezes that time into its content and SHA-256);
+  after the other calls the row's own time columns (asked, answered, assessed, reviewed) are given
+  the simulated time.
 - ``write_national_returns`` (demo generate) writes the same kinds of rows for every generated
   force with SQL inserts, with the audit events the services would have recorded. Each version's
   content is the service's own (``returns.content_of``: the plan's figures as at the quarter's end),
