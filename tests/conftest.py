@@ -21,6 +21,7 @@ from improvement_tracker import create_app
 from improvement_tracker.config import normalise_database_url
 from improvement_tracker.extensions import db
 from improvement_tracker.services import kept, plan_version
+from improvement_tracker.services.outcome_catalogue import ensure_catalogue
 from improvement_tracker.services.reference_data import ensure_reference_data
 from tests import factories
 
@@ -107,6 +108,7 @@ def _empty_tables() -> None:
             for table in tables:
                 connection.execute(table.delete())
         ensure_reference_data(connection)
+        ensure_catalogue(connection)
         plan_version.ensure_national_row(connection)
 
 

@@ -4,6 +4,7 @@ from improvement_tracker.models.audit import AuditEvent
 from improvement_tracker.models.evidence import Evidence  # noqa: F401
 from improvement_tracker.models.jobs import JobRun
 from improvement_tracker.models.notifications import Notification, ReminderClaim, Setting
+from improvement_tracker.models.outcomes import OutcomeBaseline, OutcomeFigure, OutcomeMeasure
 from improvement_tracker.models.plans import (
     Action,
     DeepDive,
@@ -38,6 +39,9 @@ __all__ = [
     "Milestone",
     "NationalVersion",
     "Notification",
+    "OutcomeBaseline",
+    "OutcomeFigure",
+    "OutcomeMeasure",
     "Pillar",
     "ProgressSnapshot",
     "ProgressUpdate",
