@@ -193,14 +193,6 @@ def return_version_or_404(session: Session, force: Force, slug: str,
     return found[0], found[1]
 
 
-def version_or_404(session: Session, quarterly_return: QuarterlyReturn, number: int) -> ReturnVersion:
-    found = session.scalar(select(ReturnVersion).where(ReturnVersion.return_id == quarterly_return.id,
-                                                       ReturnVersion.number == number))
-    if found is None:
-        abort(404)
-    return found
-
-
 def question_or_404(session: Session, version: ReturnVersion, question_id: int) -> ReturnQuestion:
     found = session.scalar(select(ReturnQuestion).where(ReturnQuestion.id == question_id,
                                                         ReturnQuestion.version_id == version.id))

@@ -8,14 +8,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models._types import utcnow
+from improvement_tracker.models._types import one_of, utcnow
 
 UNITS = ("count", "percentage", "days")
 DIRECTIONS = ("higher", "lower", "neither")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class OutcomeMeasure(db.Model):
@@ -23,8 +20,8 @@ class OutcomeMeasure(db.Model):
 
     __tablename__ = "outcome_measures"
     __table_args__ = (
-        CheckConstraint(_in("unit", UNITS), name="unit"),
-        CheckConstraint(_in("better", DIRECTIONS), name="better"),
+        CheckConstraint(one_of("unit", UNITS), name="unit"),
+        CheckConstraint(one_of("better", DIRECTIONS), name="better"),
         CheckConstraint("(numerator_code IS NULL) = (denominator_code IS NULL)", name="both_parts_or_none"),
     )
 

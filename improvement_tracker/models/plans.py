@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models._types import utcnow
+from improvement_tracker.models._types import one_of, utcnow
 from improvement_tracker.models.reference import Force, Pillar
 from improvement_tracker.models.users import User
 
@@ -14,9 +14,6 @@ STATUSES = ("not_started", "in_progress", "awaiting_sign_off", "complete", "bloc
 CLOSED_STATUSES = ("complete", "closed_not_needed")
 RAGS = ("red", "amber", "green")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class DeepDive(db.Model):
@@ -46,8 +43,8 @@ class Finding(db.Model):
     __tablename__ = "findings"
     __table_args__ = (
         UniqueConstraint("force_id", "reference", name="uq_findings_force_id_reference"),
-        CheckConstraint(_in("type", FINDING_TYPES), name="type"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(one_of("type", FINDING_TYPES), name="type"),
+        CheckConstraint(one_of("priority", PRIORITIES), name="priority"),
         Index("ix_findings_force_id_pillar_id", "force_id", "pillar_id"),
     )
 
@@ -79,9 +76,9 @@ class Action(db.Model):
     __tablename__ = "actions"
     __table_args__ = (
         UniqueConstraint("force_id", "reference", name="uq_actions_force_id_reference"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(f"declared_rag IS NULL OR {_in('declared_rag', RAGS)}", name="declared_rag"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
+        CheckConstraint(one_of("priority", PRIORITIES), name="priority"),
+        CheckConstraint(f"declared_rag IS NULL OR {one_of('declared_rag', RAGS)}", name="declared_rag"),
         CheckConstraint(
             "status NOT IN ('blocked', 'closed_not_needed') OR status_reason IS NOT NULL",
             name="reason_for_blocked_or_closed",

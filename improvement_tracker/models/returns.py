@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models._types import utcnow
+from improvement_tracker.models._types import one_of, utcnow
 from improvement_tracker.models.reference import Force, Pillar
 from improvement_tracker.models.users import User
 
@@ -15,9 +15,6 @@ ASSESSMENTS = ("on_track", "at_risk", "off_track")
 # A return is a draft until its first submission; "correcting" is a draft of the next version.
 RETURN_STATES = ("draft", "submitted", "correcting")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ReportingPeriod(db.Model):
@@ -49,7 +46,7 @@ class QuarterlyReturn(db.Model):
     __tablename__ = "quarterly_returns"
     __table_args__ = (
         UniqueConstraint("force_id", "period_id", name="uq_quarterly_returns_force_id_period_id"),
-        CheckConstraint(_in("state", RETURN_STATES), name="state"),
+        CheckConstraint(one_of("state", RETURN_STATES), name="state"),
         Index("ix_quarterly_returns_period_id", "period_id"),
     )
 
@@ -79,7 +76,7 @@ class ReturnSection(db.Model):
     __tablename__ = "return_sections"
     __table_args__ = (
         UniqueConstraint("return_id", "pillar_id", name="uq_return_sections_return_id_pillar_id"),
-        CheckConstraint(f"assessment IS NULL OR {_in('assessment', ASSESSMENTS)}", name="assessment"),
+        CheckConstraint(f"assessment IS NULL OR {one_of('assessment', ASSESSMENTS)}", name="assessment"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,7 +135,7 @@ class ReturnAssessment(db.Model):
     __tablename__ = "return_assessments"
     __table_args__ = (
         UniqueConstraint("version_id", "pillar_id", name="uq_return_assessments_version_id_pillar_id"),
-        CheckConstraint(_in("rating", ASSESSMENTS), name="rating"),
+        CheckConstraint(one_of("rating", ASSESSMENTS), name="rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
