@@ -6,12 +6,11 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from improvement_tracker.demo.accounts import DEMO_PASSWORD, PATHFINDERS
-from improvement_tracker.demo.pathfinders import SeedResult, seed
+from improvement_tracker.demo.pathfinders import seed
 from improvement_tracker.extensions import db
 from improvement_tracker.models import (
     Action,
@@ -26,13 +25,6 @@ from improvement_tracker.models import (
 from improvement_tracker.models.plans import CLOSED_STATUSES
 from improvement_tracker.services import clock, users
 from tests.conftest import _empty_tables
-
-
-@pytest.fixture
-def seeded(app) -> SeedResult:
-    result = seed(db.session)
-    db.session.commit()
-    return result
 
 
 def row_counts() -> dict[str, int]:

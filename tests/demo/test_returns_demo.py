@@ -7,12 +7,11 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from improvement_tracker.demo import national
 from improvement_tracker.demo.accounts import OVERSIGHT, PATHFINDERS
-from improvement_tracker.demo.pathfinders import SeedResult, seed
+from improvement_tracker.demo.pathfinders import seed
 from improvement_tracker.extensions import db
 from improvement_tracker.models import (
     AuditEvent,
@@ -29,13 +28,6 @@ from improvement_tracker.services import clock, reporting_periods, return_review
 from improvement_tracker.services.dashboards.common import Filters
 from improvement_tracker.services.storage import LocalStorage
 from tests.conftest import _empty_tables
-
-
-@pytest.fixture
-def seeded(app) -> SeedResult:
-    result = seed(db.session)
-    db.session.commit()
-    return result
 
 
 def ended_quarters(today) -> list[ReportingPeriod]:
