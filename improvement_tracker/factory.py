@@ -29,13 +29,17 @@ from improvement_tracker.views import (
     health,
     imports,
     notifications,
+    outcome_imports,
+    outcome_measures,
+    outcomes,
     plans,
     return_reviews,
     returns,
 )
 
 BLUEPRINTS = (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
-              dashboards.bp, returns.bp, return_reviews.bp)
+              dashboards.bp, returns.bp, return_reviews.bp, outcomes.bp, outcome_imports.bp,
+              outcome_measures.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -345,6 +345,37 @@ def may_set_due_dates(user: User) -> bool:
     return user.role == ADMIN
 
 
+# --- outcome figures -------------------------------------------------------------------------
+
+def may_see_outcomes(user: User, force: Any) -> bool:
+    """A force's outcome figures: oversight, administrators and the force's programme managers."""
+    return may_see_returns(user, force)
+
+
+def may_enter_outcomes(user: User, force: Any) -> bool:
+    """Enter or correct a force's quarter figures and its 2019 baseline by hand."""
+    return can_manage_plan(user, force.id)
+
+
+def may_see_national_outcomes(user: User) -> bool:
+    """Every force's figures side by side, and loading a file of them: the national team and administrators."""
+    return _sees_all(user)
+
+
+def may_import_outcomes(user: User) -> bool:
+    return _sees_all(user)
+
+
+def may_read_measures(user: User) -> bool:
+    """The catalogue's definitions and caveats: everyone who sees any outcome figures."""
+    return user.role != ACTION_OWNER
+
+
+def may_edit_measures(user: User) -> bool:
+    """The catalogue's words (name, definition, source, caveat): administrators."""
+    return user.role == ADMIN
+
+
 def can_administer(user: User) -> bool:
     return user.role == ADMIN
 

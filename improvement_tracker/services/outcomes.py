@@ -5,15 +5,30 @@ rates included (worked out by services.outcome_rules, never typed). Aggregates o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Force, OutcomeBaseline, OutcomeFigure, OutcomeMeasure, ReportingPeriod, User
+from improvement_tracker.models import (
+    AuditEvent,
+    Force,
+    OutcomeBaseline,
+    OutcomeFigure,
+    OutcomeMeasure,
+    ReportingPeriod,
+    User,
+)
 from improvement_tracker.services import audit, outcome_rules, reporting_periods
 from improvement_tracker.services.audit import ServiceError
+
+# The first financial year a quarter's figures may be given for: 2019 itself is the baseline.
+EARLIEST_YEAR = 2019
+# The key of an audit event's changes that carries the reason a published quarter was revised.
+REASON = "reason"
+FIGURE_EVENTS = ("outcomes.figures_saved", "outcomes.baseline_saved")
 
 
 def catalogue(session: Session) -> list[OutcomeMeasure]:
@@ -34,9 +49,12 @@ def with_rates(measures: list[OutcomeMeasure], typed: Mapping[str, Decimal | Non
     return values
 
 
-def problems(measures: list[OutcomeMeasure], typed: Mapping[str, Decimal | None]) -> dict[str, str]:
-    """Each measure code whose value cannot be stored, with why (its name leads the message)."""
+def problems(measures: list[OutcomeMeasure], typed: Mapping[str, Decimal | None],
+             stored: Mapping[str, Decimal | None] | None = None) -> dict[str, str]:
+    """Each measure code whose value cannot be stored, with why (its name leads the message). A part
+    is checked against its whole as they will stand: what is typed over what is ``stored``."""
     by_code = {m.code: m for m in measures}
+    standing = {**(stored or {}), **typed}
     found: dict[str, str] = {}
     for code, value in typed.items():
         measure = by_code.get(code)
@@ -46,9 +64,10 @@ def problems(measures: list[OutcomeMeasure], typed: Mapping[str, Decimal | None]
             found[code] = f"{measure.name} {problem}"
     for measure in measures:
         if is_derived(measure) and measure.numerator_code not in found:
-            numerator, denominator = typed.get(measure.numerator_code), typed.get(measure.denominator_code)
+            numerator, denominator = standing.get(measure.numerator_code), standing.get(measure.denominator_code)
             if outcome_rules.parts_problem(numerator, denominator):
-                found[measure.numerator_code] = (f"{by_code[measure.numerator_code].name} cannot be more than "
+                blamed = measure.numerator_code if measure.numerator_code in typed else measure.denominator_code
+                found[blamed] = (f"{by_code[measure.numerator_code].name} cannot be more than "
                                                  f"{by_code[measure.denominator_code].name.lower()}")
     return found
 
@@ -93,17 +112,50 @@ def _saved(session: Session, rows: dict[str, OutcomeFigure | OutcomeBaseline], m
     return changes
 
 
-def save_quarter(session: Session, force: Force, period: ReportingPeriod, typed: Mapping[str, Decimal | None],
-                 actor: User | None, today: date) -> dict[str, list]:
-    """A force's figures for an ended quarter: all stored or, if any is wrong, none."""
+def quarter_problem(period: ReportingPeriod, today: date) -> str | None:
+    """Why a quarter can have no figures: it has not ended, or it is before the programme's first year."""
+    if period.financial_year < EARLIEST_YEAR:
+        return (f"{reporting_periods.label(period)} is before April {EARLIEST_YEAR}: give 2019 figures as "
+                "the baseline instead")
     if not reporting_periods.submittable(period, today):
-        raise ServiceError(f"{reporting_periods.label(period)} has not ended yet, so it has no figures")
+        return f"{reporting_periods.label(period)} has not ended yet, so it has no figures"
+    return None
+
+
+def is_published(period: ReportingPeriod, today: date) -> bool:
+    """A quarter's figures are published once its returns were due: the national team has used them
+    since, so changing one afterwards is a revision, with a reason."""
+    return today > period.returns_due_on
+
+
+def revises(stored: Mapping[str, Decimal | None], typed: Mapping[str, Decimal | None]) -> bool:
+    """Whether saving ``typed`` would change or remove a figure already stored (not only add new ones)."""
+    return any(code in stored and (value is None or Decimal(stored[code]) != value)
+               for code, value in typed.items())
+
+
+def reason_needed(period: ReportingPeriod, today: date, stored: Mapping[str, Decimal | None],
+                  typed: Mapping[str, Decimal | None]) -> bool:
+    return is_published(period, today) and revises(stored, typed)
+
+
+def save_quarter(session: Session, force: Force, period: ReportingPeriod, typed: Mapping[str, Decimal | None],
+                 actor: User | None, today: date, reason: str | None = None) -> dict[str, list]:
+    """A force's figures for an ended quarter: all stored or, if any is wrong, none. Changing a
+    published quarter's figures needs a reason, kept in the history with the change."""
+    if problem := quarter_problem(period, today):
+        raise ServiceError(problem)
     measures = catalogue(session)
-    if found := problems(measures, typed):
-        code, message = next(iter(found.items()))
-        raise ServiceError(message, code)
     rows = {f.measure.code: f for f in session.scalars(select(OutcomeFigure).where(
         OutcomeFigure.force_id == force.id, OutcomeFigure.period_id == period.id))}
+    stored = {code: row.value for code, row in rows.items()}
+    if found := problems(measures, typed, stored):
+        code, message = next(iter(found.items()))
+        raise ServiceError(message, code)
+    reason = (reason or "").strip()
+    if not reason and reason_needed(period, today, stored, typed):
+        raise ServiceError(f"Give a reason for revising {reporting_periods.label(period)}'s published figures",
+                           "reason")
 
     def make(measure: OutcomeMeasure, value: Decimal) -> OutcomeFigure:
         return OutcomeFigure(force_id=force.id, period_id=period.id, measure_id=measure.id, value=value,
@@ -111,6 +163,8 @@ def save_quarter(session: Session, force: Force, period: ReportingPeriod, typed:
 
     changes = _saved(session, rows, measures, typed, make, actor)
     if changes:
+        if reason:
+            changes[REASON] = [None, reason]
         audit.record(session, actor, "outcomes.figures_saved", "outcome_figures", period.id, force_id=force.id,
                      changes=changes, summary=f"{reporting_periods.label(period)} outcome figures")
     return changes
@@ -120,11 +174,11 @@ def save_baseline(session: Session, force: Force, typed: Mapping[str, Decimal | 
                   actor: User | None) -> dict[str, list]:
     """A force's 2019 quarterly averages: all stored or, if any is wrong, none."""
     measures = catalogue(session)
-    if found := problems(measures, typed):
-        code, message = next(iter(found.items()))
-        raise ServiceError(message, code)
     rows = {b.measure.code: b for b in session.scalars(
         select(OutcomeBaseline).where(OutcomeBaseline.force_id == force.id))}
+    if found := problems(measures, typed, {code: row.value for code, row in rows.items()}):
+        code, message = next(iter(found.items()))
+        raise ServiceError(message, code)
 
     def make(measure: OutcomeMeasure, value: Decimal) -> OutcomeBaseline:
         return OutcomeBaseline(force_id=force.id, measure_id=measure.id, value=value,
@@ -135,3 +189,33 @@ def save_baseline(session: Session, force: Force, typed: Mapping[str, Decimal | 
         audit.record(session, actor, "outcomes.baseline_saved", "outcome_baseline", force.id, force_id=force.id,
                      changes=changes, summary="2019 baseline of outcome figures")
     return changes
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One saving of a force's figures, as the history shows it: who, when, what changed, and why."""
+
+    at: datetime
+    by: str
+    quarter: str  # "Q2 2026-27", or "2019 baseline"
+    changes: list[tuple[str, str | None, str | None]]  # (measure name, old, new)
+    reason: str
+
+
+def history(session: Session, force: Force, limit: int = 200) -> list[HistoryEntry]:
+    """Every saving of the force's figures and baseline, newest first."""
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.force_id == force.id, AuditEvent.event.in_(FIGURE_EVENTS))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    names = {m.code: m.name for m in catalogue(session)}
+    periods = {p.id: p for p in session.scalars(select(ReportingPeriod).where(ReportingPeriod.id.in_(
+        {e.object_id for e in events if e.event == "outcomes.figures_saved"})))}
+    entries = []
+    for event in events:
+        period = periods.get(event.object_id) if event.event == "outcomes.figures_saved" else None
+        changes = [(names.get(code, code), old, new) for code, (old, new) in event.changes.items() if code != REASON]
+        entries.append(HistoryEntry(
+            at=event.at, by=event.actor.name if event.actor else "The service",
+            quarter=reporting_periods.label(period) if period else "2019 baseline", changes=changes,
+            reason=(event.changes.get(REASON) or [None, ""])[1] or ""))
+    return entries
