@@ -19,7 +19,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from improvement_tracker import imports_cli
+from improvement_tracker import imports_cli, outcomes_cli
 from improvement_tracker.demo import pathfinders
 from improvement_tracker.demo.accounts import DemoAccount
 from improvement_tracker.extensions import db
@@ -57,6 +57,7 @@ def register(app: Flask) -> None:
     register_snapshots(app)
     register_generator(app)
     imports_cli.register(app)
+    outcomes_cli.register(app)
     users_group = AppGroup("users", help="Manage user accounts.")
 
     @users_group.command("create")

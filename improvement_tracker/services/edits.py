@@ -29,13 +29,22 @@ class Conflict:
     at: datetime
 
 
-def loaded_version(session: Session, object_type: str, object_id: int) -> int:
+def _about(object_type: str, object_id: int, force_id: int | None) -> list:
+    """An object's events; ``force_id`` narrows them where one id is shared by every force's objects
+    (a force's figures for a quarter are recorded against the quarter)."""
+    found = [AuditEvent.object_type == object_type, AuditEvent.object_id == object_id]
+    if force_id is not None:
+        found.append(AuditEvent.force_id == force_id)
+    return found
+
+
+def loaded_version(session: Session, object_type: str, object_id: int, force_id: int | None = None) -> int:
     return session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)).where(
-        AuditEvent.object_type == object_type, AuditEvent.object_id == object_id))
+        *_about(object_type, object_id, force_id)))
 
 
 def conflicts(session: Session, object_type: str, object_id: int, since: int, current: dict[str, Any],
-              submitted: dict[str, Any]) -> list[Conflict]:
+              submitted: dict[str, Any], force_id: int | None = None) -> list[Conflict]:
     """The fields changed by others since ``since`` whose stored value differs from the one sent.
 
     ``current`` and ``submitted`` map form field names, which are also the keys the audit events
@@ -44,8 +53,7 @@ def conflicts(session: Session, object_type: str, object_id: int, since: int, cu
     if not differing:
         return []
     events = session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == object_type, AuditEvent.object_id == object_id, AuditEvent.id > since,
-    ).order_by(AuditEvent.id))
+        *_about(object_type, object_id, force_id), AuditEvent.id > since).order_by(AuditEvent.id))
     found: dict[str, Conflict] = {}
     for event in events:
         for field in differing & set(event.changes or {}):

@@ -79,11 +79,30 @@ class Change:
     value: Decimal
     kind: str  # "times" (counts and days) or "points" (percentages)
 
+    def short(self) -> str:
+        """As a table cell under a heading that says what it is against: "2.1 ×", "+0.9 points"."""
+        if self.kind == "times":
+            return f"{self.value} ×"
+        sign = "+" if self.value > 0 else ("−" if self.value < 0 else "")
+        return f"{sign}{abs(self.value)} points"
+
     def words(self, against: str) -> str:
         if self.kind == "times":
             return f"{self.value} × {against}"
         sign = "+" if self.value > 0 else ("−" if self.value < 0 else "")
         return f"{sign}{abs(self.value)} percentage points on {against}"
+
+
+def shown(value: Decimal | None, unit: str) -> int | Decimal | None:
+    """A figure as pages and downloads show it: a count whole (stored as 200.0, shown 200), a median
+    as stored (12 or 12.5), a rate to one place."""
+    if value is None:
+        return None
+    if unit == "count":
+        return int(value)
+    if unit == "days":
+        return value.to_integral_value() if value == value.to_integral_value() else rounded(value)
+    return rounded(value)
 
 
 def change(value: Decimal | None, reference: Decimal | None, unit: str) -> Change | None:

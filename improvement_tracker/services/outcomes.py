@@ -83,7 +83,7 @@ def baseline(session: Session, force: Force) -> dict[str, Decimal | None]:
         select(OutcomeBaseline).where(OutcomeBaseline.force_id == force.id))}
 
 
-def _text(value: Decimal | None) -> str | None:
+def _text(value: Decimal | int | None) -> str | None:
     """A figure as the history shows it: 9, not 9.0; 123.5 as it is."""
     return None if value is None else f"{Decimal(value).normalize():f}"
 
@@ -219,3 +219,27 @@ def history(session: Session, force: Force, limit: int = 200) -> list[HistoryEnt
             quarter=reporting_periods.label(period) if period else "2019 baseline", changes=changes,
             reason=(event.changes.get(REASON) or [None, ""])[1] or ""))
     return entries
+
+
+def _shown_text(value: Decimal | None, unit: str) -> str | None:
+    """A figure as text the way pages show it: a rate always to one place (3.0), others as typed."""
+    shown = outcome_rules.shown(value, unit)
+    if shown is None:
+        return None
+    return f"{shown}" if unit == "percentage" else _text(shown)
+
+
+def for_return(session: Session, force: Force, period: ReportingPeriod) -> list[dict[str, str | None]]:
+    """The quarter's figures as a quarterly return freezes them (its content's "outcomes"): each
+    measure's value and its 2019 average as text, and the change between them in words."""
+    measures = catalogue(session)
+    values = with_rates(measures, quarter_figures(session, force, period))
+    averages = with_rates(measures, baseline(session, force))
+    frozen = []
+    for measure in measures:
+        value, average = values.get(measure.code), averages.get(measure.code)
+        change = outcome_rules.change(value, average, measure.unit)
+        frozen.append({"code": measure.code, "name": measure.name, "unit": measure.unit,
+                       "value": _shown_text(value, measure.unit), "baseline": _shown_text(average, measure.unit),
+                       "against_baseline": change.short() if change else ""})
+    return frozen

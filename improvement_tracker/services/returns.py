@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReportingPeriod, ReturnSection, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.models.returns import ASSESSMENTS, ReturnVersion
-from improvement_tracker.services import audit, reporting_periods, return_figures
+from improvement_tracker.services import audit, outcomes, reporting_periods, return_figures
 from improvement_tracker.services.audit import ServiceError
 
-FORMAT = 1
+# 2: adds the quarter's outcome figures ("outcomes"); a version of format 1 has none.
+FORMAT = 2
 ASSESSMENT_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 # The words of a pillar's section, with their limits (the form's character counts use the same).
 TEXT_LIMITS = {"reason": 1000, "progress": 2000, "risks": 2000, "help_needed": 1000}
@@ -197,6 +198,7 @@ def content_of(session: Session, quarterly_return: QuarterlyReturn, actor: User,
         "completed": figures["completed"],
         "replanned": figures["replanned"],
         "newly_overdue": figures["newly_overdue"],
+        "outcomes": outcomes.for_return(session, force, period),
     }
 
 
@@ -295,4 +297,9 @@ def changes_between(older: dict[str, Any], newer: dict[str, Any]) -> list[Change
             old_figure, new_figure = before.get("figures", {}).get(name), pillar["figures"].get(name)
             if old_figure != new_figure:
                 found.append(Change(where, label, _text(old_figure), _text(new_figure)))
+    old_outcomes = {o["code"]: o["value"] for o in older.get("outcomes", [])}
+    for outcome in newer.get("outcomes", []):
+        if old_outcomes.get(outcome["code"]) != outcome["value"]:
+            found.append(Change("Outcome figures", outcome["name"], _text(old_outcomes.get(outcome["code"])),
+                                _text(outcome["value"])))
     return found

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, flash, redirect, render_template, request
@@ -179,17 +180,21 @@ def _shown(form: FlaskForm, name: str, value: Any) -> str:
                 return str(choice[1])
     if isinstance(value, date):
         return govuk_date(value)
+    if isinstance(value, Decimal):  # a figure stored as 15.0 reads as the 15 that was typed
+        return f"{value.normalize():f}"
     text = " ".join(str(value).split())
     return f"“{text if len(text) <= 80 else text[:77] + '…'}”"
 
 
 def edit_page(form: FlaskForm, template: str, save: Callable[[], Any], *, obj: Any, object_type: str,
-              noun: str, current: dict[str, Any] | None = None, **context: Any) -> Any:
+              noun: str, current: dict[str, Any] | None = None, force_id: int | None = None,
+              **context: Any) -> Any:
     """``form_page`` for a form that edits ``obj``: it carries the version it was loaded at, and a
     save that would undo someone else's change since then writes nothing and shows, next to each
     such field, who changed it, when and to what (services.edits). Saving again keeps the user's
-    answer. ``current`` gives the stored values where the form's fields are not ``obj``'s attributes."""
-    version = edits.loaded_version(db.session, object_type, obj.id)
+    answer. ``current`` gives the stored values where the form's fields are not ``obj``'s attributes;
+    ``force_id`` narrows ``obj``'s history to one force's (services.edits)."""
+    version = edits.loaded_version(db.session, object_type, obj.id, force_id)
     if request.method != "POST":
         form.loaded_version.data = str(version)
 
@@ -201,7 +206,7 @@ def edit_page(form: FlaskForm, template: str, save: Callable[[], Any], *, obj: A
                                                       if hasattr(obj, f.name)}
         stored = {name: _comparable(value) for name, value in stored.items()}
         sent = {name: _comparable(form[name].data) for name in stored}
-        found = edits.conflicts(db.session, object_type, obj.id, since, stored, sent)
+        found = edits.conflicts(db.session, object_type, obj.id, since, stored, sent, force_id)
         for conflict in found:
             yours = conflict.by_id == current_user.id
             form[conflict.field].errors = [

@@ -11,7 +11,7 @@ from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.models import Force
-from improvement_tracker.services import clock, dashboards, kept, reference_admin
+from improvement_tracker.services import clock, dashboards, kept, outcome_figures, outcome_pages, reference_admin
 from improvement_tracker.services.audit import record
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.tables import Link, Table
@@ -66,10 +66,25 @@ def national():
     return render_template("dashboards/national.html", **_national_context())
 
 
+def _outcomes_for_board(force: Force | None) -> dict:
+    """The board pack's outcomes page, for those who may see the figures (never an action owner)."""
+    user = me()
+    if force is None:
+        figures = outcome_figures.load(db.session)
+        page = outcome_pages.national_page(figures, outcome_pages.choose(figures, {}),
+                                           outcome_pages.plan_complete(db.session, clock.today()))
+    elif security.may_see_outcomes(user, force):
+        page = outcome_pages.force_page(outcome_figures.load(db.session), force)
+    else:
+        return {"outcome_page": None}
+    return {"outcome_page": page, "association": outcome_pages.ASSOCIATION}
+
+
 @bp.get("/dashboards/national/board-pack")
 def national_board_pack():
     _national_only()
-    return render_template("dashboards/board_pack.html", scope="national", **_national_context())
+    return render_template("dashboards/board_pack.html", scope="national", **_national_context(),
+                           **_outcomes_for_board(None))
 
 
 @bp.get(f"/dashboards/national/export/<table>.{FORMAT}")
@@ -134,7 +149,8 @@ def force(force: Force):
 @bp.get("/forces/<code>/dashboard/board-pack")
 @force_route()
 def force_board_pack(force: Force):
-    return render_template("dashboards/board_pack.html", scope="force", **_force_context(force))
+    return render_template("dashboards/board_pack.html", scope="force", **_force_context(force),
+                           **_outcomes_for_board(force))
 
 
 @bp.get(f"/forces/<code>/dashboard/export/<table>.{FORMAT}")

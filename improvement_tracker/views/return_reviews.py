@@ -14,6 +14,7 @@ from improvement_tracker.forms.returns import AnswerForm, AssessForm, QuestionFo
 from improvement_tracker.models import Force, QuarterlyReturn, ReturnVersion
 from improvement_tracker.services import (
     kept,
+    outcome_charts,
     reference_admin,
     reporting_periods,
     return_exports,
@@ -56,6 +57,8 @@ def _write_frozen(frozen: reviews.Frozen) -> dict[str, str]:
     markup["figures"] = render_template("returns/_version_figures.html",
                                         per_pillar=returns.figures_by_pillar(frozen.content), **common)
     markup["changes"] = render_template("returns/_version_changes.html", frozen=frozen)
+    chart = outcome_charts.frozen_rates(frozen.content.get("outcomes", []))
+    markup["outcomes-chart"] = render_template("returns/_version_outcomes_chart.html", chart=chart) if chart else ""
     return markup
 
 

@@ -12,7 +12,15 @@ from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.forms.returns import PeriodDueDateForm, SectionForm, SubmitForm
 from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReportingPeriod
-from improvement_tracker.services import clock, kept, reporting_periods, return_figures, return_status, returns
+from improvement_tracker.services import (
+    clock,
+    kept,
+    outcomes,
+    reporting_periods,
+    return_figures,
+    return_status,
+    returns,
+)
 from improvement_tracker.services.dashboards import Filters
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me, press, refused
@@ -92,7 +100,9 @@ def view(force: Force, period: ReportingPeriod):
         figures=return_figures.quarter_figures(db.session, force, period, today) if drafting else None,
         submit_refusal=returns.submit_refusal(quarterly_return, today) if quarterly_return else None,
         assessment_labels=returns.ASSESSMENT_LABELS, missing=returns.missing, today=today,
-        figure_labels=return_figures.FIGURE_LABELS, figure_names=return_figures.FIGURES)
+        figure_labels=return_figures.FIGURE_LABELS, figure_names=return_figures.FIGURES,
+        outcome_rows=outcomes.for_return(db.session, force, period) if drafting else [],
+        may_enter_outcomes=security.may_enter_outcomes(user, force))
 
 
 @bp.post("/forces/<code>/returns/<period>/start")
