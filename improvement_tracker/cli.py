@@ -119,7 +119,8 @@ def register(app: Flask) -> None:
             click.echo(
                 f"Demo data loaded: {counts['forces']} forces, {counts['findings']} findings, "
                 f"{counts['actions']} actions, {counts['milestones']} milestones, "
-                f"{counts['progress_updates']} progress updates, and a year of daily snapshots."
+                f"{counts['progress_updates']} progress updates, {counts.get('outcome_figures', 0)} outcome "
+                "figures, and a year of daily snapshots."
             )
         else:
             click.echo("Demo data already present: nothing added.")

@@ -6,8 +6,9 @@ users, one deep dive per force, findings, actions with a year of history (status
 progress updates, re-plans, milestones completed, evidence uploaded and reviewed, declared RAGs),
 the audit events those writes would have left, real evidence files in the configured storage,
 the reminders the scheduler would have sent over the last weeks (run by the real reminders
-service day by day), a year of daily snapshots (rebuilt by the snapshots service) and each
-force's quarterly returns for the last four quarters (``national_returns``).
+service day by day), a year of daily snapshots (rebuilt by the snapshots service), each
+force's quarterly returns for the last four quarters (``national_returns``) and its outcome
+figures: its 2019 baseline and every quarter from April 2019 (``demo.outcomes``).
 
 Deterministic for a seed (the same plans, people and dates relative to `today`), and
 idempotent per seed: a seed whose accounts exist adds nothing. References and emails carry the
@@ -41,12 +42,14 @@ from improvement_tracker.demo.national_reminders import replay_reminders
 from improvement_tracker.demo.national_returns import write_national_returns
 from improvement_tracker.demo.national_rows import Generation
 from improvement_tracker.demo.national_snapshots import build_snapshots
+from improvement_tracker.demo.outcomes import write_national_outcomes
 from improvement_tracker.models import (
     Action,
     AuditEvent,
     Evidence,
     Force,
     Notification,
+    OutcomeFigure,
     Pillar,
     ProgressSnapshot,
     QuarterlyReturn,
@@ -83,7 +86,7 @@ def counts(session: Session) -> dict[str, int]:
             "re-plans": plan["due_date_changes"], "evidence files": count(Evidence), "audit events": count(AuditEvent),
             "emails": count(Notification), "reminder items": count(ReminderClaim),
             "snapshot rows": count(ProgressSnapshot), "quarterly returns": count(QuarterlyReturn),
-            "return versions": count(ReturnVersion)}
+            "return versions": count(ReturnVersion), "outcome figures": count(OutcomeFigure)}
 
 
 def generate(session: Session, *, forces: int, actions_per_force: int, seed: int, today: date,
@@ -92,7 +95,12 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
     """Generate a national dataset unless this seed's is already there, committing at ``commit`` between phases."""
     say = progress or (lambda _message: None)
     if present(session, seed):
-        # A dataset generated before quarterly returns existed gets its returns; otherwise nothing.
+        # A dataset generated before outcome figures or quarterly returns existed gets them (the
+        # figures first: a return carries its quarter's figures); otherwise nothing.
+        if write_national_outcomes(Generation(session, seed, today), only_if_none=True):
+            say("outcome figures added to the dataset generated before them")
+            plan_version.bump_every_force(session)
+            commit()
         if write_national_returns(Generation(session, seed, today), only_if_none=True):
             say("quarterly returns added to the dataset generated before them")
             plan_version.bump_every_force(session)
@@ -126,6 +134,9 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
     commit()
     timed("reminders sent over the last weeks", lambda: replay_reminders(session, today, reminder_days, commit))
     timed("daily snapshots", lambda: build_snapshots(session, today, snapshot_days, commit))
+    # Every force's outcome figures and 2019 baseline, from April 2019 to the latest ended quarter:
+    # before the returns, which carry their quarter's figures.
+    timed("outcome figures", lambda: write_national_outcomes(gen))
     # After the snapshots: a return's figures are the plan as at its quarter's end, read from them.
     timed("quarterly returns", lambda: write_national_returns(gen))
     # Again in the last transaction: a page kept while the reminders and snapshots were written is

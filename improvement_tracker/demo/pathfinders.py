@@ -47,6 +47,7 @@ from improvement_tracker.demo.content import (
 )
 from improvement_tracker.demo.counts import plan_rows
 from improvement_tracker.demo.notes import CORE_SCENARIOS, DEMO_NO_EVIDENCE_REASON, PROFILES
+from improvement_tracker.demo.outcomes import schedule_pathfinder_outcomes
 from improvement_tracker.demo.returns import schedule_pathfinder_returns
 from improvement_tracker.demo.timeline import STEP_ORDER, Script, Step, script_for
 from improvement_tracker.models import (
@@ -57,6 +58,7 @@ from improvement_tracker.models import (
     Finding,
     Force,
     Milestone,
+    OutcomeFigure,
     Pillar,
     ProgressUpdate,
     QuarterlyReturn,
@@ -149,6 +151,8 @@ class _Builder:
             self._force(forces[code], pillars, manager, owners, -335 + 5 * index)
         # The last four quarters' returns, drafted, submitted and reviewed on the same calendar.
         schedule_pathfinder_returns(self, forces, pillars, people)
+        # Their outcome figures from April 2019: the history loaded a year ago, each quarter since on time.
+        schedule_pathfinder_outcomes(self, forces, people)
         self.run()
 
     def _user(self, account: DemoAccount, actor: User | None, when: datetime) -> User:
@@ -328,6 +332,8 @@ def _counts(session: Session) -> dict[str, int]:
                                   .where(QuarterlyReturn.force_id.in_(force_ids))) or 0,
         "return_versions": session.scalar(select(func.count()).select_from(ReturnVersion).join(QuarterlyReturn)
                                           .where(QuarterlyReturn.force_id.in_(force_ids))) or 0,
+        "outcome_figures": session.scalar(select(func.count()).select_from(OutcomeFigure)
+                                          .where(OutcomeFigure.force_id.in_(force_ids))) or 0,
     }
 
 

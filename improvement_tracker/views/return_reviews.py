@@ -57,8 +57,9 @@ def _write_frozen(frozen: reviews.Frozen) -> dict[str, str]:
     markup["figures"] = render_template("returns/_version_figures.html",
                                         per_pillar=returns.figures_by_pillar(frozen.content), **common)
     markup["changes"] = render_template("returns/_version_changes.html", frozen=frozen)
-    chart = outcome_charts.frozen_rates(frozen.content.get("outcomes", []))
-    markup["outcomes-chart"] = render_template("returns/_version_outcomes_chart.html", chart=chart) if chart else ""
+    # The chart's JSON only: its <script> carries each response's own CSP nonce, so it is written per
+    # request (returns/version.html), never kept.
+    markup["outcomes-chart"] = outcome_charts.frozen_rates(frozen.content.get("outcomes", [])) or ""
     return markup
 
 

@@ -284,3 +284,6 @@ def test_a_submitted_returns_rates_are_charted_with_the_table_beside(client_requ
     figure = go.Figure(json.loads(block.string))
     assert list(figure.data[0].y) == [4.8, 40.0, 90.0] and list(figure.data[1].y) == [3.0, 50.0, 20.0]
     assert page.select_one("script[src$='plotly.min.js']") is not None
+    # The version's frozen parts are kept between requests; the chart's script still carries each
+    # response's own nonce (client_request checks every script against the CSP).
+    client_request.get(f"/forces/avon-and-somerset/returns/{reporting_periods.slug(period)}/versions/1")
