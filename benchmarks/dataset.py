@@ -145,4 +145,10 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
     per_client["return page"] = [
         (oversight[n % 2], ",".join(return_pages.get(code) or every_return_page[n % len(every_return_page):][:4]))
         for n, (_, code) in enumerate(pick)]
+    # The national outcomes page for each measure in turn (oversight), and each force's outcomes page.
+    measures = ["charge_rate", "referrals", "phones_returned_24h_share", "median_days_to_charge"]
+    per_client["national outcomes"] = [
+        (oversight[n % 2], ",".join(f"/outcomes?measure={m}" for m in measures[n % 4:] + measures[:n % 4]))
+        for n in range(clients)]
+    per_client["force outcomes"] = [(email, f"/forces/{code}/outcomes") for email, code in pick]
     return per_client

@@ -31,7 +31,8 @@ class FigureField(Field):
             self.data = outcome_rules.parse(valuelist[0])
         except ValueError:
             self.data = None
-            raise ValueError(f"Enter {self.label.text.lower()} as a number, like 120") from None
+            name = self.label.text
+            raise ValueError(f"Enter {name[:1].lower()}{name[1:]} as a number, like 120") from None
 
     def process_data(self, value):
         self.data = value

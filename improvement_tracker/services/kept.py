@@ -34,6 +34,7 @@ from improvement_tracker.services import action_page as action_page_model
 from improvement_tracker.services import (
     charts,
     dashboards,
+    outcome_pages,
     plan_exports,
     plan_queries,
     plan_version,
@@ -62,6 +63,9 @@ ACTION_PAGE = "action page"  # force version, action, today
 RETURNS_GRID = "national returns"  # national version, today, filters
 RETURN_VERSION = "return version"  # the version and its SHA-256: its content never changes
 RETURN_REVIEW = "return review"  # force version, the version
+NATIONAL_OUTCOMES = "national outcomes"  # national version, today, the quarter and measure asked for
+# A force's outcomes page shows England and Wales beside the force: any force's figures change it.
+FORCE_OUTCOMES = "force outcomes"  # national version, force, today, every quarter or the recent ones
 
 
 class ChangedAfterKept(AssertionError):
@@ -286,3 +290,26 @@ def return_review(session: Session, quarterly_return: QuarterlyReturn,
     return kept.get_or_make((RETURN_REVIEW, _database(session),
                              plan_version.force_version(session, quarterly_return.force_id), version.id),
                             lambda: return_reviews.review_state(session, version))
+
+
+# --- outcome figures ---------------------------------------------------------------------------
+
+def national_outcomes(session: Session, today: date, args: dict[str, str],
+                      present: Presentation) -> outcome_pages.NationalOutcomes:
+    """Kept until any force's plan or figures change (every save of figures is an audit event)."""
+    def make() -> outcome_pages.NationalOutcomes:
+        found = outcome_pages.national(session, today, args)
+        return replace(found, page=_presented(found.page, present, lambda tables: found.page.figures))
+
+    return kept.get_or_make((NATIONAL_OUTCOMES, _database(session), plan_version.national_version(session), today,
+                             outcome_pages.asked(args)), make)
+
+
+def force_outcomes(session: Session, today: date, force: Force, present: Presentation,
+                   every_quarter: bool = False) -> dashboards.Dashboard:
+    def make() -> dashboards.Dashboard:
+        page = outcome_pages.force(session, force, every_quarter)
+        return _presented(page, present, lambda tables: page.figures)
+
+    return kept.get_or_make((FORCE_OUTCOMES, _database(session), plan_version.national_version(session), force.id,
+                             force.name, today, every_quarter), make)

@@ -8,8 +8,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from improvement_tracker.models import OutcomeMeasure
 from improvement_tracker.services.charts import FONT, SERIES, SYMBOLS, Figure, _figure, to_json
+from improvement_tracker.services.outcome_figures import Measure
 from improvement_tracker.services.tables import Table
 
 AXIS_TITLES = {"count": "Number in the quarter", "percentage": "%", "days": "Days"}
@@ -28,7 +28,7 @@ def _line(name: str, x: list[str], y: list[Any], index: int, **extra) -> dict:
             "marker": {"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7}, **extra}
 
 
-def force_measure(table: Table, measure: OutcomeMeasure, *, baseline: Decimal | None,
+def force_measure(table: Table, measure: Measure, *, baseline: Decimal | None,
                   with_national: bool) -> Figure:
     """A force's measure quarter by quarter, its 2019 average as a level line and, for a rate or a
     median, England and Wales beside it (a national count is on another scale)."""
@@ -44,7 +44,7 @@ def force_measure(table: Table, measure: OutcomeMeasure, *, baseline: Decimal | 
                    yaxis={"title": {"text": AXIS_TITLES[measure.unit]}, "rangemode": "tozero"})
 
 
-def trend(table: Table, measure: OutcomeMeasure) -> Figure:
+def trend(table: Table, measure: Measure) -> Figure:
     """England and Wales, the pathfinder cohort and the other forces, quarter by quarter."""
     x = table.column(0)
     lines = [_line(name, x, table.column(i), i - 1) for i, name in enumerate(table.headers[1:], start=1)]

@@ -20,22 +20,49 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Force, OutcomeBaseline, OutcomeFigure, OutcomeMeasure, ReportingPeriod
+from improvement_tracker.models import Force, OutcomeBaseline, OutcomeFigure, ReportingPeriod
 from improvement_tracker.services import outcome_rules, outcomes
 
 BASELINE = 0  # the key of a force's 2019 average where a period's id would be
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure as the pages read it: plain values, read thousands of times a page (an ORM
+    attribute costs far more to read than a plain one)."""
+
+    id: int
+    code: str
+    name: str
+    unit: str
+    better: str
+    caveat: str
+    numerator_code: str | None
+    denominator_code: str | None
+
+
+@dataclass(frozen=True)
+class ForceRow:
+    id: int
+    code: str
+    name: str
+    cohort: str
 
 
 @dataclass
 class Figures:
     """The catalogue, the quarters that have any figure (oldest first) and every force's figures."""
 
-    measures: list[OutcomeMeasure]
+    measures: list[Measure]
     periods: list[ReportingPeriod]
-    forces: list[Force]
+    forces: list[ForceRow]
     # (force id, period id or BASELINE) → {measure code: value}, typed measures only.
     typed: dict[tuple[int, int], dict[str, Decimal]] = field(default_factory=dict)
     _values: dict[tuple[int, int], dict[str, Decimal | None]] = field(default_factory=dict)
+    # A group's figure and change, worked out once per page: a force's page asks for England and
+    # Wales in every quarter of every measure.
+    _combined: dict[tuple, tuple[Decimal | None, int]] = field(default_factory=dict)
+    _combined_change: dict[tuple, outcome_rules.Change | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_code = {m.code: m for m in self.measures}
@@ -64,8 +91,14 @@ class Figures:
 
     def combined(self, code: str, period_id: int, force_ids: Iterable[int]) -> tuple[Decimal | None, int]:
         """A group's figure for a measure and quarter (or BASELINE), and how many forces it counts."""
+        ids = tuple(force_ids)
+        key = (code, period_id, ids)
+        if key not in self._combined:
+            self._combined[key] = self._combine(code, period_id, ids)
+        return self._combined[key]
+
+    def _combine(self, code: str, period_id: int, ids: tuple[int, ...]) -> tuple[Decimal | None, int]:
         measure = self.by_code[code]
-        ids = list(force_ids)
         if outcomes.is_derived(measure):
             both = [self.typed.get((f, period_id), {}) for f in ids]
             both = [t for t in both if measure.numerator_code in t and measure.denominator_code in t]
@@ -83,6 +116,14 @@ class Figures:
                         force_ids: Iterable[int]) -> outcome_rules.Change | None:
         """A group's quarter against its 2019 average (or another quarter), over the forces that
         gave figures for both."""
+        ids = tuple(force_ids)
+        key = (code, period_id, reference_id, ids)
+        if key not in self._combined_change:
+            self._combined_change[key] = self._change_of_group(code, period_id, reference_id, ids)
+        return self._combined_change[key]
+
+    def _change_of_group(self, code: str, period_id: int, reference_id: int,
+                         force_ids: tuple[int, ...]) -> outcome_rules.Change | None:
         measure = self.by_code[code]
         parts = [measure.numerator_code, measure.denominator_code] if outcomes.is_derived(measure) else [code]
         both = [f for f in force_ids
@@ -102,7 +143,8 @@ class Figures:
 
 def load(session: Session) -> Figures:
     """Every force's figures and baselines in two queries (at national scale about 10,000 rows)."""
-    measures = outcomes.catalogue(session)
+    measures = [Measure(m.id, m.code, m.name, m.unit, m.better, m.caveat, m.numerator_code, m.denominator_code)
+                for m in outcomes.catalogue(session)]
     codes = {m.id: m.code for m in measures}
     typed: dict[tuple[int, int], dict[str, Decimal]] = {}
     period_ids = set()
@@ -115,5 +157,6 @@ def load(session: Session) -> Figures:
         typed.setdefault((force_id, BASELINE), {})[codes[measure_id]] = Decimal(value)
     periods = list(session.scalars(select(ReportingPeriod).where(ReportingPeriod.id.in_(period_ids)).order_by(
         ReportingPeriod.financial_year, ReportingPeriod.quarter))) if period_ids else []
-    forces = list(session.scalars(select(Force).order_by(Force.name)))
+    forces = [ForceRow(*row) for row in session.execute(
+        select(Force.id, Force.code, Force.name, Force.cohort).order_by(Force.name))]
     return Figures(measures=measures, periods=periods, forces=forces, typed=typed)

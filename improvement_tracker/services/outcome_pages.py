@@ -5,6 +5,8 @@ these same tables (services.tables), so the three always agree."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,14 +15,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Force, OutcomeMeasure, ProgressSnapshot, ReportingPeriod
-from improvement_tracker.services import outcome_charts, outcome_rules, plan_rules, reporting_periods
+from improvement_tracker.models import Force, ProgressSnapshot, ReportingPeriod
+from improvement_tracker.services import outcome_charts, outcome_figures, outcome_rules, plan_rules, reporting_periods
 from improvement_tracker.services.dashboards.common import Dashboard
-from improvement_tracker.services.outcome_figures import BASELINE, Figures
+from improvement_tracker.services.outcome_figures import BASELINE, Figures, Measure
 from improvement_tracker.services.reference_data import COHORT_LABELS
 from improvement_tracker.services.tables import Table
 
 PATHFINDER = "pathfinder"
+MEASURE_CODE = re.compile(r"[a-z0-9_]{1,40}")
+RECENT_QUARTERS = 12  # three years: each quarter beside the same quarter a year before, twice over
 UNIT_SUFFIX = {"count": "", "percentage": " (%)", "days": " (days)"}
 ASSOCIATION = ("This shows association, not cause: a force's plan being further on does not show that its "
                "plan moved its figures, and figures move for many reasons a plan does not touch.")
@@ -28,7 +32,7 @@ DIRECTION_WORDS = {"higher": "higher is better", "lower": "lower is better",
                    "neither": "neither higher nor lower is better in itself"}
 
 
-def title(measure: OutcomeMeasure) -> str:
+def title(measure: Measure) -> str:
     return measure.name + UNIT_SUFFIX[measure.unit]
 
 
@@ -41,17 +45,21 @@ def _shown(figures: Figures, value: Decimal | None, code: str) -> Any:
     return "" if shown is None else shown
 
 
-def _measure_link(measure: OutcomeMeasure) -> dict[int, Any]:
+def _measure_link(measure: Measure) -> dict[int, Any]:
     return {0: ("outcome_measures.view", {"measure": measure.code})}
 
 
 # --- a force ---------------------------------------------------------------------------------
 
-def force_page(figures: Figures, force: Force) -> Dashboard:
-    """The force's latest quarter at a glance, then each measure quarter by quarter."""
+def force_page(figures: Figures, force: Force, every_quarter: bool = False) -> Dashboard:
+    """The force's latest quarter at a glance, then each measure quarter by quarter: the last
+    RECENT_QUARTERS of them unless every quarter is asked for (a page of 11 tables of 30 quarters
+    is heavy on a phone; the downloads follow the same choice)."""
     everyone = [f.id for f in figures.forces]
     tables: dict[str, Table] = {}
     periods = [p for p in figures.periods if (force.id, p.id) in figures.typed]
+    if not every_quarter:
+        periods = periods[-RECENT_QUARTERS:]
     mine = periods[-1] if periods else None
     if mine is not None:
         before = figures.year_before(mine)
@@ -96,7 +104,7 @@ class Choice:
     """The quarter and measure a national page is about (from its query string, checked)."""
 
     period: ReportingPeriod | None
-    measure: OutcomeMeasure
+    measure: Measure
 
     @property
     def args(self) -> dict[str, str]:
@@ -106,7 +114,7 @@ class Choice:
         return found
 
 
-def choose(figures: Figures, args: dict[str, str]) -> Choice:
+def choose(figures: Figures, args: Mapping[str, str]) -> Choice:
     """The quarter asked for if it has figures, else the latest; the measure asked for, else the charge rate."""
     period = next((p for p in figures.periods if reporting_periods.slug(p) == args.get("period")), figures.latest())
     measure = figures.by_code.get(args.get("measure") or "") or figures.by_code["charge_rate"]
@@ -139,7 +147,7 @@ def _summary(figures: Figures, period: ReportingPeriod) -> Table:
     return table
 
 
-def ranking_basis(measure: OutcomeMeasure) -> str:
+def ranking_basis(measure: Measure) -> str:
     """What forces are ranked by: counts by their change against the force's own 2019 average (forces
     differ in size); rates and medians by the figure itself."""
     if measure.unit == "count":
@@ -147,7 +155,7 @@ def ranking_basis(measure: OutcomeMeasure) -> str:
     return "the figure itself"
 
 
-def _ranking(figures: Figures, period: ReportingPeriod, measure: OutcomeMeasure) -> Table:
+def _ranking(figures: Figures, period: ReportingPeriod, measure: Measure) -> Table:
     code = measure.code
     before = figures.year_before(period)
     ranked = []
@@ -169,7 +177,7 @@ def _ranking(figures: Figures, period: ReportingPeriod, measure: OutcomeMeasure)
     return table
 
 
-def _trend(figures: Figures, measure: OutcomeMeasure) -> Table:
+def _trend(figures: Figures, measure: Measure) -> Table:
     """Each quarter for the three groups: counts as a multiple of the 2019 average (groups differ in
     size), rates and medians as they are."""
     code, groups = measure.code, _groups(figures)
@@ -234,4 +242,47 @@ def national_page(figures: Figures, choice: Choice, complete: dict[int, int | No
 
 def quarters_with_figures(figures: Figures) -> list[ReportingPeriod]:
     return list(reversed(figures.periods))
+
+
+def _quarter(period: ReportingPeriod | None) -> reporting_periods.Quarter | None:
+    return None if period is None else reporting_periods.Quarter(period.financial_year, period.quarter)
+
+
+@dataclass(frozen=True)
+class NationalOutcomes:
+    """The national outcomes page as kept between requests (services.kept): plain values only."""
+
+    page: Dashboard
+    period: reporting_periods.Quarter | None  # the quarter shown
+    measure: Measure  # the measure ranked and trended
+    quarters: list[reporting_periods.Quarter]  # every quarter with figures, newest first
+    measures: list[Measure]
+
+    @property
+    def args(self) -> dict[str, str]:
+        found = {"measure": self.measure.code}
+        if self.period is not None:
+            found["period"] = reporting_periods.slug(self.period)
+        return found
+
+
+def asked(args: Mapping[str, str]) -> tuple[str, str]:
+    """The quarter and measure a query string asks for, as a kept page's key: anything that cannot
+    name one is nothing, so made-up values do not fill the keep with copies of the default page."""
+    period = args.get("period") or ""
+    measure = args.get("measure") or ""
+    return (period if reporting_periods.parse_slug(period) else "",
+            measure if MEASURE_CODE.fullmatch(measure) else "")
+
+
+def national(session: Session, today: date, args: Mapping[str, str]) -> NationalOutcomes:
+    figures = outcome_figures.load(session)
+    choice = choose(figures, args)
+    page = national_page(figures, choice, plan_complete(session, today))
+    return NationalOutcomes(page, _quarter(choice.period), choice.measure,
+                            [_quarter(p) for p in quarters_with_figures(figures)], figures.measures)
+
+
+def force(session: Session, force_row: Force, every_quarter: bool = False) -> Dashboard:
+    return force_page(outcome_figures.load(session), force_row, every_quarter)
 

@@ -68,8 +68,13 @@ def problems(measures: list[OutcomeMeasure], typed: Mapping[str, Decimal | None]
             if outcome_rules.parts_problem(numerator, denominator):
                 blamed = measure.numerator_code if measure.numerator_code in typed else measure.denominator_code
                 found[blamed] = (f"{by_code[measure.numerator_code].name} cannot be more than "
-                                                 f"{by_code[measure.denominator_code].name.lower()}")
+                                                 f"{_lower_first(by_code[measure.denominator_code].name)}")
     return found
+
+
+def _lower_first(name: str) -> str:
+    """A measure's name inside a sentence: "referrals to the CPS", keeping an acronym's capitals."""
+    return name[:1].lower() + name[1:]
 
 
 def quarter_figures(session: Session, force: Force, period: ReportingPeriod) -> dict[str, Decimal | None]:

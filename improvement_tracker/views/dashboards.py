@@ -11,7 +11,7 @@ from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.models import Force
-from improvement_tracker.services import clock, dashboards, kept, outcome_figures, outcome_pages, reference_admin
+from improvement_tracker.services import clock, dashboards, kept, outcome_pages, reference_admin
 from improvement_tracker.services.audit import record
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
 from improvement_tracker.services.tables import Link, Table
@@ -70,11 +70,9 @@ def _outcomes_for_board(force: Force | None) -> dict:
     """The board pack's outcomes page, for those who may see the figures (never an action owner)."""
     user = me()
     if force is None:
-        figures = outcome_figures.load(db.session)
-        page = outcome_pages.national_page(figures, outcome_pages.choose(figures, {}),
-                                           outcome_pages.plan_complete(db.session, clock.today()))
+        page = kept.national_outcomes(db.session, clock.today(), {}, PRESENTATION).page
     elif security.may_see_outcomes(user, force):
-        page = outcome_pages.force_page(outcome_figures.load(db.session), force)
+        page = kept.force_outcomes(db.session, clock.today(), force, PRESENTATION)
     else:
         return {"outcome_page": None}
     return {"outcome_page": page, "association": outcome_pages.ASSOCIATION}

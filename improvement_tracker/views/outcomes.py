@@ -7,11 +7,13 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import login_required
 
 from improvement_tracker import security
+from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.outcomes import figures_form
 from improvement_tracker.models import Force, ReportingPeriod
-from improvement_tracker.services import clock, outcome_figures, outcome_pages, outcomes, reporting_periods
+from improvement_tracker.services import clock, kept, outcome_pages, outcomes, reporting_periods
 from improvement_tracker.services.dashboards.common import Dashboard
+from improvement_tracker.services.tables import Link
 from improvement_tracker.views._helpers import commit, download, edit_page, me
 from improvement_tracker.views._scope import force_route, period_route
 
@@ -40,36 +42,45 @@ def _download(page: Dashboard, table: str, fmt: str, name: str) -> Response:
 
 # --- the nation ------------------------------------------------------------------------------
 
-def _national() -> tuple[outcome_figures.Figures, outcome_pages.Choice, Dashboard]:
-    figures = outcome_figures.load(db.session)
-    choice = outcome_pages.choose(figures, request.args)
-    page = outcome_pages.national_page(figures, choice, outcome_pages.plan_complete(db.session, clock.today()))
-    return figures, choice, page
+def _url(link: Link) -> str:
+    return url_for(link[0], **link[1])
+
+
+# Links and tables as every viewer sees them: worked out once with the figures, and kept with them.
+PRESENTATION = kept.Presentation(url_for=_url, table_markup=table_html)
+
+
+def _national() -> outcome_pages.NationalOutcomes:
+    return kept.national_outcomes(db.session, clock.today(), request.args, PRESENTATION)
 
 
 @bp.get("/outcomes")
 def national():
     _national_only()
-    figures, choice, page = _national()
+    shown = _national()
     return render_template(
-        "outcomes/national.html", page=page, dashboard=page, figures=page.figures, choice=choice,
-        measures=figures.measures, quarters=outcome_pages.quarters_with_figures(figures),
-        association=outcome_pages.ASSOCIATION, basis=outcome_pages.ranking_basis(choice.measure),
-        direction=outcome_pages.DIRECTION_WORDS[choice.measure.better],
+        "outcomes/national.html", page=shown.page, dashboard=shown.page, figures=shown.page.figures, choice=shown,
+        measures=shown.measures, quarters=shown.quarters,
+        association=outcome_pages.ASSOCIATION, basis=outcome_pages.ranking_basis(shown.measure),
+        direction=outcome_pages.DIRECTION_WORDS[shown.measure.better],
         may_import=security.may_import_outcomes(me()),
-        export_endpoint="outcomes.national_export", export_args=choice.args)
+        export_endpoint="outcomes.national_export", export_args=shown.args)
 
 
 @bp.get(f"/outcomes/export/<table>.{FORMAT}")
 def national_export(table: str, fmt: str):
     _national_only()
-    return _download(_national()[2], table, fmt, "outcomes")
+    return _download(_national().page, table, fmt, "outcomes")
 
 
 # --- a force ---------------------------------------------------------------------------------
 
+def _every_quarter() -> bool:
+    return request.args.get("quarters") == "all"
+
+
 def _force_page(force: Force) -> Dashboard:
-    return outcome_pages.force_page(outcome_figures.load(db.session), force)
+    return kept.force_outcomes(db.session, clock.today(), force, PRESENTATION, _every_quarter())
 
 
 @bp.get("/forces/<code>/outcomes")
@@ -83,7 +94,9 @@ def force(force: Force):
         measures=outcomes.catalogue(db.session), enterable=enterable[:4],
         may_enter=security.may_enter_outcomes(me(), force),
         may_see_national=security.may_see_national_outcomes(me()),
-        export_endpoint="outcomes.force_export", export_args={"code": force.code})
+        every_quarter=_every_quarter(), recent=outcome_pages.RECENT_QUARTERS,
+        export_endpoint="outcomes.force_export",
+        export_args={"code": force.code, **({"quarters": "all"} if _every_quarter() else {})})
 
 
 @bp.get(f"/forces/<code>/outcomes/export/<table>.{FORMAT}")

@@ -122,3 +122,14 @@ def test_every_outcome_figure_is_valid_plotly(quarters):
     for name, text in texts.items():
         assert "</" not in text, name
         go.Figure(json.loads(text))  # raises ValueError on any property plotly does not know
+
+
+def test_the_force_page_shows_the_last_three_years_unless_every_quarter_is_asked_for(app):
+    force = factories.force()
+    for year in range(2021, 2026):
+        for quarter in (1, 2, 3, 4):
+            _save("avon-and-somerset", factories.create_period(year, quarter), referrals=10 + quarter)
+    figures = outcome_figures.load(db.session)
+    recent = outcome_pages.force_page(figures, force).table("referrals")
+    assert [row[0] for row in recent.rows][0] == "Q1 2023-24" and len(recent.rows) == 12
+    assert len(outcome_pages.force_page(figures, force, every_quarter=True).table("referrals").rows) == 20

@@ -287,3 +287,9 @@ def test_a_submitted_returns_rates_are_charted_with_the_table_beside(client_requ
     # The version's frozen parts are kept between requests; the chart's script still carries each
     # response's own nonce (client_request checks every script against the CSP).
     client_request.get(f"/forces/avon-and-somerset/returns/{reporting_periods.slug(period)}/versions/1")
+
+
+def test_a_measure_name_keeps_its_capitals_inside_an_error(client_request, manager):
+    client_request.login(manager)
+    page = client_request.post_page(_url(ended_period()), {**QUARTER, "referrals": "many"})
+    assert "Enter referrals to the CPS for a charging decision as a number, like 120" in error_messages(page)

@@ -73,6 +73,10 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         ("action history", owner.email, f"/actions/{action}/history"),
         ("my actions", owner.email, "/my-actions"),
         ("my actions CSV", owner.email, "/my-actions.csv"),
+        ("national outcomes", oversight, "/outcomes"),
+        ("national outcomes, referrals", oversight, "/outcomes?measure=referrals"),
+        ("force outcomes", pm.email, f"/forces/{code}/outcomes"),
+        ("outcomes history", pm.email, f"/forces/{code}/outcomes/history"),
     ]
 
 
