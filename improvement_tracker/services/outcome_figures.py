@@ -8,6 +8,9 @@ written once, here (docs/outcomes.md#across-forces):
 - a median cannot be combined, so a group's figure is the middle of its forces' medians.
 A group's figure against the 2019 average uses only the forces that gave both the quarter's
 figure and a baseline, so a force joining or missing a quarter does not move the comparison.
+A group's figure is shown only when at least MIN_FORCES forces gave it: a force's page shows
+England and Wales, and from a total of two forces either could work out the other's figure before
+it is published.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from improvement_tracker.models import Force, OutcomeBaseline, OutcomeFigure, Re
 from improvement_tracker.services import outcome_rules, outcomes
 
 BASELINE = 0  # the key of a force's 2019 average where a period's id would be
+MIN_FORCES = 3
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ class Figures:
         ids = tuple(force_ids)
         key = (code, period_id, ids)
         if key not in self._combined:
-            self._combined[key] = self._combine(code, period_id, ids)
+            value, giving = self._combine(code, period_id, ids)
+            self._combined[key] = (value if giving >= MIN_FORCES else None, giving)
         return self._combined[key]
 
     def _combine(self, code: str, period_id: int, ids: tuple[int, ...]) -> tuple[Decimal | None, int]:
@@ -129,7 +134,7 @@ class Figures:
         both = [f for f in force_ids
                 if all(p in self.typed.get((f, period_id), {}) and p in self.typed.get((f, reference_id), {})
                        for p in parts)]
-        if not both:
+        if len(both) < MIN_FORCES:
             return None
         now, _ = self.combined(code, period_id, both)
         then, _ = self.combined(code, reference_id, both)

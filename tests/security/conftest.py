@@ -7,12 +7,14 @@ has an id for exists in both, so any route can be pointed at the other force's c
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ from werkzeug.routing import Rule
 from improvement_tracker.extensions import db
 from improvement_tracker.models import Milestone, Notification, Pillar, QuarterlyReturn, ReminderClaim, User
 from improvement_tracker.models.returns import ReturnVersion
-from improvement_tracker.services import clock, reporting_periods, return_reviews, returns
+from improvement_tracker.services import clock, outcomes, reporting_periods, return_reviews, returns
 from tests import factories, files
 from tests import import_sheets as sheets
 from tests.conftest import ClientRequest
@@ -33,16 +35,21 @@ OWN, OTHER = "avon-and-somerset", "durham"
 NON_ADMIN_ROLES = ("oversight", "programme_manager", "action_owner")
 NEW_PASSWORD = "violet harbour tram 9"
 
-# Values for the URL parts that are not ids of stored objects.
+# Values for the URL parts that are not ids of stored objects. An outcome measure's code names the
+# same measure for every force: nothing of one force's is behind it.
 FIXED_ARGS = {"slug": "start", "change": "complete", "direction": "down", "pillar_code": "P1",
-              "sheet": "actions", "fmt": "csv", "pillar": "P1"}
+              "sheet": "actions", "fmt": "csv", "pillar": "P1", "measure": "charge_rate"}
 FIRST_TABLE = {"dashboards.national_export": "completion", "dashboards.pillar_export": "ranking",
-               "dashboards.force_export": "overdue-actions"}
+               "dashboards.force_export": "overdue-actions", "outcomes.national_export": "outcomes-summary",
+               "outcomes.force_export": "outcomes-latest"}
 # URL parts that name something stored (a force, a plan object, a person, an email, an upload, a
 # return). A quarter's slug (``period``) is no secret, but beside ``code`` it names that force's
 # return, and ``number`` and ``question_id`` that return's versions and the questions about them.
 OBJECT_ARGS = {"code", "deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key",
                "user_id", "notification_id", "pillar_code", "pillar", "period", "number", "question_id"}
+# Routes whose <key> is the national team's pending file of outcome figures (World.outcome_key), not a
+# force's pending plan import.
+OUTCOME_KEY = ("outcome_imports.",)
 # Routes that begin something for a quarter: sent the quarter before the return's, which no force
 # has started, so that a valid form does start something.
 UNSTARTED_PERIOD = {"returns.start"}
@@ -82,6 +89,9 @@ class World:
     oversight: User
     notification_id: int  # a failed email, for the admin's outbox
     unstarted_period: str = ""  # a quarter whose drafts are open and that no force has started
+    # A file of outcome figures the national team (oversight) uploaded and has not confirmed: it
+    # changes Durham's charges for the scopes' quarter.
+    outcome_key: str = ""
 
     def user(self, role: str) -> User:
         return {"admin": self.admin, "oversight": self.oversight, "programme_manager": self.own.pm,
@@ -137,6 +147,44 @@ def submitted_return(pm: User, asker: User, words: str) -> tuple[str, int]:
     return reporting_periods.slug(period), question.id
 
 
+# A force's outcome figures, each part within its whole: its 2019 baseline and the return's quarter.
+FIGURES = {"recorded_offences": "250", "referrals": "42", "charges": "12", "outcomes_assigned": "200",
+           "victim_withdrawals": "80", "median_days_to_charge": "300", "phones_taken": "50",
+           "phones_returned_24h": "45"}
+# What a valid form sends instead: different in every box, so saving it changes what is stored.
+NEW_FIGURES = {"recorded_offences": "260", "referrals": "44", "charges": "14", "outcomes_assigned": "210",
+               "victim_withdrawals": "70", "median_days_to_charge": "280", "phones_taken": "52",
+               "phones_returned_24h": "48"}
+
+
+def save_outcome_figures(scope: Scope, figures: dict[str, str] = FIGURES) -> None:
+    """The force's baseline and its figures for the scope's quarter, saved by its programme manager."""
+    force = factories.force(scope.force_code)
+    typed = {code: Decimal(value) for code, value in figures.items()}
+    outcomes.save_baseline(db.session, force, typed, scope.pm)
+    period = reporting_periods.by_slug(db.session, scope.period)
+    # The quarter may be published (its returns were due) whatever day the tests run: a reason, then.
+    outcomes.save_quarter(db.session, force, period, typed, scope.pm, clock.today(), reason="Figures for the suite")
+    db.session.commit()
+
+
+def outcome_file(rows: list[list[str]]) -> bytes:
+    """A CSV of outcome figures as the national team loads them (views/outcome_imports.py)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([["force code", "quarter", "measure", "value"], *rows])
+    return buffer.getvalue().encode()
+
+
+def pending_outcome_import(uploader: User, value: str = "13") -> str:
+    """The key of a file of figures the user uploaded and has not confirmed: Durham's charges for the
+    last ended quarter. Kept as the upload page keeps it (every force's, not one force's)."""
+    from improvement_tracker.services.imports import staging
+    from improvement_tracker.views.outcome_imports import EVERY_FORCE, import_dir
+
+    data = outcome_file([[OTHER, reporting_periods.label(ended_quarter()), "charges", value]])
+    return staging.store(import_dir(), data, "figures.csv", user_id=uploader.id, force_id=EVERY_FORCE).key
+
+
 def build_scope(force_code: str, asker: User | None = None) -> Scope:
     """The force's plan; and its submitted return when ``asker`` (the national team) is given."""
     mark = marker(force_code)
@@ -152,16 +200,21 @@ def build_scope(force_code: str, asker: User | None = None) -> Scope:
     evidence = factories.create_evidence(action, owner, files.png(), "chart.png", description=f"Evidence {mark}")
     _ledger_row(owner, action.id)
     period, question_id = submitted_return(pm, asker, mark) if asker is not None else ("", 0)
-    return Scope(force_code, pm, owner, deep_dive.id, finding.id, action.id, first.id, second.id, evidence.id,
-                 pending_import(pm), period, question_id)
+    scope = Scope(force_code, pm, owner, deep_dive.id, finding.id, action.id, first.id, second.id, evidence.id,
+                  pending_import(pm), period, question_id)
+    if period:
+        save_outcome_figures(scope)  # so every outcome page and each of its downloads has its tables
+    return scope
 
 
 @pytest.fixture(autouse=True)
 def import_dir(app, tmp_path):
-    """Each test keeps pending imports in its own folder."""
+    """Each test keeps pending imports (plans' and outcome figures') in its own folders."""
     app.config["IMPORT_DIR"] = str(tmp_path / "imports")
+    app.config["OUTCOME_IMPORT_DIR"] = str(tmp_path / "outcome-imports")
     yield tmp_path / "imports"
     app.config.pop("IMPORT_DIR")
+    app.config.pop("OUTCOME_IMPORT_DIR")
 
 
 @pytest.fixture
@@ -173,7 +226,8 @@ def world(app, import_dir) -> World:
                           items=[], status="failed", attempts=5)
     db.session.add(failed)
     db.session.commit()
-    return World(own, other, admin, oversight, failed.id, make_period(ended_quarter().preceding))
+    return World(own, other, admin, oversight, failed.id, make_period(ended_quarter().preceding),
+                 pending_outcome_import(oversight))
 
 
 # --- browsers -----------------------------------------------------------------------------
@@ -274,6 +328,8 @@ def route_url(app: Flask, endpoint: str, world: World, scope: Scope, **given) ->
             continue
         if arg == "code":
             values[arg] = scope.force_code
+        elif arg == "key" and endpoint.startswith(OUTCOME_KEY):
+            values[arg] = world.outcome_key
         elif arg in ("deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key"):
             values[arg] = getattr(scope, arg)
         elif arg == "user_id":
@@ -305,6 +361,19 @@ def _date(day: date) -> list[str]:
 def _preview_digest(person: Browser, world: World, scope: Scope) -> str:
     page = person.get(f"/forces/{scope.force_code}/imports/{scope.key}")
     return page.select_one("input[name=digest]")["value"]
+
+
+def _outcome_confirmation(world: World, scope: Scope, person: Browser) -> dict:
+    """What the confirm button of the world's pending file of figures sends, read from its preview by
+    its uploader (whoever sends it): the hidden fields as drawn, and a reason, as the file may revise
+    a published quarter."""
+    uploader = Browser(person.client.application.test_client(), world.oversight)
+    page = uploader.get(f"/outcomes/import/{world.outcome_key}")
+    form = page.select_one("form[action^='/outcomes/import/']:not([action$='/cancel'])")
+    assert form is not None, "the preview of the world's file of figures offers no confirmation"
+    hidden = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+    hidden.pop("csrf_token", None)
+    return {**hidden, "reason": "Durham corrected its charges"}
 
 
 @dataclass(frozen=True)
@@ -446,6 +515,19 @@ WRITES: dict[str, Write] = {
         "pillar": "P2", "question": "When does the second team start?"}),
     "return_reviews.answer": Write("programme_manager", lambda w, s, b: {"answer": "In the spring"}),
     "return_reviews.review": Write("oversight", lambda w, s, b: {}, prepare=make_reviewable),
+    # Outcome figures: every box of the quarter (all different from the world's), and a reason, as the
+    # quarter may be published; the baseline has no reason to give.
+    "outcomes.enter": Write("programme_manager", lambda w, s, b: {**NEW_FIGURES, "reason": "Late charges recorded"}),
+    "outcomes.baseline": Write("programme_manager", lambda w, s, b: dict(NEW_FIGURES)),
+    "outcome_imports.upload": Write("oversight", lambda w, s, b: {
+        "file": (io.BytesIO(outcome_file([[OTHER, reporting_periods.label(ended_quarter()), "referrals", "45"]])),
+                 "figures.csv")}, multipart=True),
+    "outcome_imports.preview": Write("oversight", _outcome_confirmation),
+    "outcome_imports.cancel": Write("oversight", lambda w, s, b: {}),
+    "outcome_measures.edit": Write("admin", lambda w, s, b: {
+        "name": "Charge rate", "definition": "Charges or summons for every 100 offences recorded",
+        "source": "Home Office crime outcomes", "caveat": "Not the same cases: an indicator only"},
+        params={"measure": "charge_rate"}),
 }
 
 
@@ -467,7 +549,7 @@ def fingerprint(app: Flask) -> str:
         for table in db.metadata.sorted_tables:
             rows = connection.execute(sa.select(table)).all()
             digest.update(f"{table.name}:{sorted(repr(tuple(r)) for r in rows)}".encode())
-    for setting in ("UPLOAD_DIR", "IMPORT_DIR"):
+    for setting in ("UPLOAD_DIR", "IMPORT_DIR", "OUTCOME_IMPORT_DIR"):
         root = Path(app.config[setting])
         if root.exists():
             for path in sorted(root.rglob("*")):

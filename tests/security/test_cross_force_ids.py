@@ -41,8 +41,10 @@ from tests.views.test_access_matrix import OK, ROUTES
 PUBLIC = {"auth.index", "auth.sign_in", "auth.sign_out", "health.healthz", "health.scheduler"}
 FOREIGN = marker(OTHER)
 # What oversight writes, on every force's returns: its own assessments, questions and reviews,
-# never a force's plan or a force's words.
-OVERSIGHT_WRITES = {"return_reviews.assess", "return_reviews.ask", "return_reviews.review"}
+# never a force's plan or a force's words; and the national team's files of every force's outcome
+# figures (its own uploads, which no one else can open).
+OVERSIGHT_WRITES = {"return_reviews.assess", "return_reviews.ask", "return_reviews.review",
+                    "outcome_imports.upload", "outcome_imports.preview", "outcome_imports.cancel"}
 
 
 def _text(response) -> str:

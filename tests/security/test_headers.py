@@ -22,7 +22,7 @@ STATIC = ["/static/dist/app.css", "/static/dist/app.mjs", "/static/dist/charts.m
           "/static/no-such-file.css"]
 # Downloads that are the same for every user (the import templates: headings and pillar names), which
 # may be kept by a browser's cache; everything else is someone's plan and must not be stored.
-SAME_FOR_EVERYONE = (f"/forces/{OWN}/import/template",)
+SAME_FOR_EVERYONE = (f"/forces/{OWN}/import/template", "/outcomes/import/template")
 REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 ONE_YEAR = 31536000
 

@@ -37,8 +37,11 @@ NOT_A_REPEAT = {"auth.sign_in"}
 # The forms that edit an object someone else may be editing too: each carries its version.
 EDIT_FORMS = {"plans.deep_dive_edit", "plans.finding_edit", "actions.edit", "actions.milestone_edit",
               "admin.user_edit", "admin.pillar_edit", "admin.force_edit", "returns.section",
-              "return_reviews.assess", "returns.period_due_date"}
+              "return_reviews.assess", "returns.period_due_date", "outcomes.enter", "outcomes.baseline",
+              "outcome_measures.edit"}
 TEXT_FIELDS = ("title", "name", "reference", "text", "description", "progress", "comment")
+# A figure box of the outcome forms, which have no words to change but the reason.
+FIGURE_FIELDS = ("charges",)
 
 
 def _assessed(world: World, scope: Scope) -> None:
@@ -122,10 +125,14 @@ def test_the_same_form_sent_twice_is_applied_once(app, world, endpoint):
 
 
 def _change(answers: dict) -> str:
-    """Give a different answer to one question of the form: a text's words, or else a date's year."""
+    """Give a different answer to one question of the form: a text's words, a figure, or else a date's year."""
     for name in TEXT_FIELDS:
         if name in answers:
             answers[name] = f"{answers[name]} (mine)"
+            return name
+    for name in FIGURE_FIELDS:
+        if name in answers:
+            answers[name] = str(int(answers[name]) + 1)
             return name
     name, (day, month, year) = next((n, v) for n, v in answers.items() if isinstance(v, list) and len(v) == 3)
     answers[name] = [day, month, str(int(year) + 1)]

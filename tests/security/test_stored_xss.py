@@ -10,6 +10,7 @@ payload's markup unescaped. Each payload must also show up, as text, on at least
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -208,6 +209,39 @@ def _quarterly_return(pm: Browser, oversight: Browser) -> tuple[str, int, list]:
     return period, unanswered, drafting
 
 
+def _outcomes(admin: Browser, pm: Browser, oversight: Browser) -> list:
+    """An outcome measure's words (the administrators'), a reason for revising a published quarter typed
+    on the figures page, and a file of figures with a payload for a name, loaded with a reason. Returns
+    the pages drawn on the way that no later GET can draw again: the file's preview (confirming spends
+    it) and the page its confirmation leads to (the message naming the file shows once)."""
+    admin.post("/outcomes/measures/charge_rate/edit", {
+        "name": evil("measure-name"), "definition": evil("measure-definition"), "source": evil("measure-source"),
+        "caveat": evil("measure-caveat")})
+    # A quarter published long ago: changing its figures is a revision, which asks for a reason.
+    old = reporting_periods.quarter_of(date.today() - timedelta(days=400))
+    period = reporting_periods.slug(factories.create_period(old.financial_year, old.quarter))
+    figures = {"recorded_offences": "250", "referrals": "42", "charges": "12", "outcomes_assigned": "200",
+               "victim_withdrawals": "80", "median_days_to_charge": "300", "phones_taken": "50",
+               "phones_returned_24h": "45"}
+    url = f"/forces/{OWN}/outcomes/quarters/{period}"
+    pm.post(f"/forces/{OWN}/outcomes/baseline", figures)
+    pm.post(url, figures)
+    pm.post(url, {**figures, "charges": "13", "reason": evil("outcome-reason")})
+    rows = io.StringIO()
+    csv.writer(rows).writerows([["force code", "quarter", "measure", "value"],
+                                [OWN, period, "charges", "14"], [OWN, "baseline", "referrals", "21"]])
+    response = oversight.post("/outcomes/import", {
+        "file": (io.BytesIO(rows.getvalue().encode()), evil_filename("outcome-file")[:-4] + ".csv")},
+        content_type="multipart/form-data")
+    preview = response.headers["Location"]
+    page = oversight.client.get(preview)
+    form = BeautifulSoup(page.data, "html.parser").select_one(
+        "form[action^='/outcomes/import/']:not([action$='/cancel'])")
+    hidden = {f["name"]: f.get("value", "") for f in form.select("input[type=hidden]") if f["name"] != "csrf_token"}
+    oversight.post(preview, {**hidden, "reason": evil("import-reason")})
+    return [(oversight, preview, page), (oversight, "/outcomes", oversight.client.get("/outcomes"))]
+
+
 # --- the test -------------------------------------------------------------------------------
 
 def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, import_dir):
@@ -223,6 +257,7 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     evidence = _evidence_and_statuses(pm, owner, admin, first, second)
     previews = _import(pm)
     period, question, drafting = _quarterly_return(pm, oversight)
+    drafting += _outcomes(admin, pm, oversight)
 
     emails = _reminder_emails(first)
     failed = db.session.scalar(select(Notification).where(Notification.recipient_id == owner_user.id))
@@ -251,6 +286,10 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
               (oversight, f"{returned}/versions/2/pillars/P2/assess"),
               (oversight, f"{returned}/versions/2/questions/new"), (oversight, f"{returned}/versions/1"),
               (oversight, "/returns"), (pm, returned), (pm, f"{returned}/versions/1"), (pm, f"/forces/{OWN}/returns")]
+    pages += [(oversight, "/outcomes"), (oversight, "/outcomes?measure=charge_rate"), (oversight, "/outcomes/measures"),
+              (oversight, f"/forces/{OWN}/outcomes"), (oversight, f"/forces/{OWN}/outcomes/history"),
+              (pm, f"/forces/{OWN}/outcomes"), (pm, f"/forces/{OWN}/outcomes/history"),
+              (pm, "/outcomes/measures/charge_rate"), (admin, "/outcomes/measures/charge_rate/edit")]
 
     problems, seen, opened = [], [], 0
     for person, url, response in [(pm, url, response) for url, response in previews] + drafting + \
@@ -277,9 +316,10 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
             "close-note", "reopen-note", "sign-off-note", "no-evidence-reason", "import-dd", "import-finding",
             "import-action", "import-owner", "import-milestone", "import-bad-date", "oversight-name",
             "return-reason", "return-progress", "return-risks", "return-help", "assess-comment", "asked-question",
-            "open-question", "answer", "corrected-progress", "correction-reason"]
+            "open-question", "answer", "corrected-progress", "correction-reason", "measure-name",
+            "measure-definition", "measure-source", "measure-caveat", "outcome-reason", "import-reason"]
     missing = [t for t in tags if shown(t) not in everything]
-    missing += [t for t in ("evidence-file", "withdrawn-file", "import-file")
+    missing += [t for t in ("evidence-file", "withdrawn-file", "import-file", "outcome-file")
                 if f"{t}'><img src=x onerror=alert(1)><svg onload=alert(1)>" not in everything]
     assert missing == [], f"these payloads were never shown as text, so their pages were not checked: {missing}"
 

@@ -40,13 +40,29 @@ def test_groups_sum_counts_pool_rates_and_take_the_middle_median(quarters):
     a = _save("avon-and-somerset", now, recorded_offences=100, charges=10, median_days_to_charge=100)
     b = _save("kent", now, recorded_offences=300, charges=6, median_days_to_charge="200.5")
     c = _save("durham", now, median_days_to_charge=50)
+    d = _save("essex", now, recorded_offences=200, charges=4)
     figures = outcome_figures.load(db.session)
-    ids = [a.id, b.id, c.id]
-    assert figures.combined("recorded_offences", now.id, ids) == (400, 2)
-    # Pooled: 16 ÷ 400 = 4.0 %, not the mean of 10 % and 2 %; Durham gave no parts, so is not counted.
-    assert figures.combined("charge_rate", now.id, ids) == (Decimal("4.0"), 2)
+    ids = [a.id, b.id, c.id, d.id]
+    assert figures.combined("recorded_offences", now.id, ids) == (600, 3)
+    # Pooled: 20 ÷ 600 = 3.3 %, not the mean of 10 %, 2 % and 2 %; Durham gave no parts, so is not counted.
+    assert figures.combined("charge_rate", now.id, ids) == (Decimal("3.3"), 3)
     assert figures.combined("median_days_to_charge", now.id, ids) == (Decimal("100.0"), 3)
     assert figures.combined("referrals", now.id, ids) == (None, 0)
+
+
+def test_a_group_of_fewer_than_three_forces_has_no_figure(quarters):
+    """From a total of two forces, either could work out the other's figure."""
+    _, now = quarters
+    a = _save("avon-and-somerset", None, charges=5)
+    _save("avon-and-somerset", now, recorded_offences=100, charges=10)
+    b = _save("kent", None, charges=5)
+    _save("kent", now, recorded_offences=300, charges=6)
+    figures = outcome_figures.load(db.session)
+    assert figures.combined("charges", now.id, [a.id, b.id]) == (None, 2)
+    assert figures.combined("charge_rate", now.id, [a.id, b.id]) == (None, 2)
+    assert figures.combined_change("charges", now.id, BASELINE, [a.id, b.id]) is None
+    page = outcome_pages.force_page(figures, a)
+    assert page.table("charges").rows[0][4:] == ["", ""]
 
 
 def test_changes_against_the_baseline_and_the_year_before_use_only_forces_with_both(quarters):
@@ -54,12 +70,16 @@ def test_changes_against_the_baseline_and_the_year_before_use_only_forces_with_b
     a = _save("avon-and-somerset", None, referrals=20, recorded_offences=200, charges=6)
     _save("avon-and-somerset", before, referrals=30, recorded_offences=200, charges=8)
     _save("avon-and-somerset", now, referrals=42, recorded_offences=250, charges=12)
+    others = []
+    for code in ("durham", "west-midlands"):
+        others.append(_save(code, None, referrals=20).id)
+        _save(code, now, referrals=42)
     k = _save("kent", now, referrals=500, recorded_offences=900, charges=30)  # no baseline: left out
     figures = outcome_figures.load(db.session)
     assert figures.year_before(now).id == before.id
     assert figures.change(a.id, "referrals", now.id, BASELINE).words("the 2019 average") == "2.1 × the 2019 average"
     assert figures.change(a.id, "charge_rate", now.id, before.id).short() == "+0.8 points"
-    assert figures.combined_change("referrals", now.id, BASELINE, [a.id, k.id]).short() == "2.1 ×"
+    assert figures.combined_change("referrals", now.id, BASELINE, [a.id, k.id, *others]).short() == "2.1 ×"
 
 
 def test_the_force_page_shows_each_quarter_against_its_baseline_and_the_nation(quarters):
@@ -68,13 +88,15 @@ def test_the_force_page_shows_each_quarter_against_its_baseline_and_the_nation(q
     _save("avon-and-somerset", before, phones_taken=50, phones_returned_24h=20)
     _save("avon-and-somerset", now, phones_taken=50, phones_returned_24h=45)
     _save("kent", now, phones_taken=50, phones_returned_24h=5)
+    _save("durham", now, phones_taken=50, phones_returned_24h=25)
     page = outcome_pages.force_page(outcome_figures.load(db.session), force)
     table = page.table("phones_returned_24h_share")
     assert table.title == "Phones returned within 24 hours (%): 2019 average 20.0"
+    # England and Wales: (45 + 5 + 25) ÷ 150 in the quarter three forces gave; no figure for the one
+    # only this force gave, nor against 2019, which only this force has a baseline for.
     assert table.rows == [
-        [reporting_periods.label(before), Decimal("40.0"), "+20.0 points", "", Decimal("40.0"), "+20.0 points"],
-        [reporting_periods.label(now), Decimal("90.0"), "+70.0 points", "+50.0 points", Decimal("50.0"),
-         "+70.0 points"]]
+        [reporting_periods.label(before), Decimal("40.0"), "+20.0 points", "", "", ""],
+        [reporting_periods.label(now), Decimal("90.0"), "+70.0 points", "+50.0 points", Decimal("50.0"), ""]]
     assert page.table("outcomes-latest").title == f"{reporting_periods.label(now)} at a glance"
 
 
