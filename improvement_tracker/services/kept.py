@@ -306,10 +306,10 @@ def national_outcomes(session: Session, today: date, args: dict[str, str],
 
 
 def force_outcomes(session: Session, today: date, force: Force, present: Presentation,
-                   every_quarter: bool = False) -> dashboards.Dashboard:
-    def make() -> dashboards.Dashboard:
-        page = outcome_pages.force(session, force, every_quarter)
-        return _presented(page, present, lambda tables: page.figures)
+                   every_quarter: bool = False) -> outcome_pages.ForceOutcomes:
+    def make() -> outcome_pages.ForceOutcomes:
+        found = outcome_pages.force(session, force, every_quarter)
+        return replace(found, page=_presented(found.page, present, lambda tables: found.page.figures))
 
     return kept.get_or_make((FORCE_OUTCOMES, _database(session), plan_version.national_version(session), force.id,
                              force.name, today, every_quarter), make)

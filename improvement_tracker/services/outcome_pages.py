@@ -283,6 +283,15 @@ def national(session: Session, today: date, args: Mapping[str, str]) -> National
                             [_quarter(p) for p in quarters_with_figures(figures)], figures.measures)
 
 
-def force(session: Session, force_row: Force, every_quarter: bool = False) -> Dashboard:
-    return force_page(outcome_figures.load(session), force_row, every_quarter)
+@dataclass(frozen=True)
+class ForceOutcomes:
+    """A force's outcomes page as kept between requests (services.kept): plain values only."""
+
+    page: Dashboard
+    measures: list[Measure]
+
+
+def force(session: Session, force_row: Force, every_quarter: bool = False) -> ForceOutcomes:
+    figures = outcome_figures.load(session)
+    return ForceOutcomes(force_page(figures, force_row, every_quarter), figures.measures)
 

@@ -72,7 +72,7 @@ def _outcomes_for_board(force: Force | None) -> dict:
     if force is None:
         page = kept.national_outcomes(db.session, clock.today(), {}, PRESENTATION).page
     elif security.may_see_outcomes(user, force):
-        page = kept.force_outcomes(db.session, clock.today(), force, PRESENTATION)
+        page = kept.force_outcomes(db.session, clock.today(), force, PRESENTATION).page
     else:
         return {"outcome_page": None}
     return {"outcome_page": page, "association": outcome_pages.ASSOCIATION}

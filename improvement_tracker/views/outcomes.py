@@ -79,20 +79,20 @@ def _every_quarter() -> bool:
     return request.args.get("quarters") == "all"
 
 
-def _force_page(force: Force) -> Dashboard:
+def _force_page(force: Force) -> outcome_pages.ForceOutcomes:
     return kept.force_outcomes(db.session, clock.today(), force, PRESENTATION, _every_quarter())
 
 
 @bp.get("/forces/<code>/outcomes")
 @force_route(security.may_see_outcomes)
 def force(force: Force):
-    today = clock.today()
-    page = _force_page(force)
-    enterable = [p for p in reporting_periods.opened(db.session, today) if outcomes.quarter_problem(p, today) is None]
+    today, may_enter = clock.today(), security.may_enter_outcomes(me(), force)
+    shown = _force_page(force)
+    enterable = [p for p in reporting_periods.opened(db.session, today)
+                 if outcomes.quarter_problem(p, today) is None] if may_enter else []
     return render_template(
-        "outcomes/force.html", force=force, page=page, dashboard=page, figures=page.figures,
-        measures=outcomes.catalogue(db.session), enterable=enterable[:4],
-        may_enter=security.may_enter_outcomes(me(), force),
+        "outcomes/force.html", force=force, page=shown.page, dashboard=shown.page, figures=shown.page.figures,
+        measures=shown.measures, enterable=enterable[:4], may_enter=may_enter,
         may_see_national=security.may_see_national_outcomes(me()),
         every_quarter=_every_quarter(), recent=outcome_pages.RECENT_QUARTERS,
         export_endpoint="outcomes.force_export",
@@ -102,7 +102,7 @@ def force(force: Force):
 @bp.get(f"/forces/<code>/outcomes/export/<table>.{FORMAT}")
 @force_route(security.may_see_outcomes)
 def force_export(force: Force, table: str, fmt: str):
-    return _download(_force_page(force), table, fmt, f"{force.code}-outcomes")
+    return _download(_force_page(force).page, table, fmt, f"{force.code}-outcomes")
 
 
 @bp.get("/forces/<code>/outcomes/history")
