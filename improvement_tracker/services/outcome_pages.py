@@ -99,6 +99,14 @@ def force_page(figures: Figures, force: Force, every_quarter: bool = False) -> D
 
 # --- the nation ------------------------------------------------------------------------------
 
+def _query(period: ReportingPeriod | reporting_periods.Quarter | None, measure: Measure) -> dict[str, str]:
+    """A national page's query string: the measure, and the quarter when there is one."""
+    found = {"measure": measure.code}
+    if period is not None:
+        found["period"] = reporting_periods.slug(period)
+    return found
+
+
 @dataclass(frozen=True)
 class Choice:
     """The quarter and measure a national page is about (from its query string, checked)."""
@@ -108,10 +116,7 @@ class Choice:
 
     @property
     def args(self) -> dict[str, str]:
-        found = {"measure": self.measure.code}
-        if self.period is not None:
-            found["period"] = reporting_periods.slug(self.period)
-        return found
+        return _query(self.period, self.measure)
 
 
 def choose(figures: Figures, args: Mapping[str, str]) -> Choice:
@@ -260,10 +265,7 @@ class NationalOutcomes:
 
     @property
     def args(self) -> dict[str, str]:
-        found = {"measure": self.measure.code}
-        if self.period is not None:
-            found["period"] = reporting_periods.slug(self.period)
-        return found
+        return _query(self.period, self.measure)
 
 
 def asked(args: Mapping[str, str]) -> tuple[str, str]:

@@ -228,3 +228,22 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()
     return "" if value is None else value
+
+
+def pagination(page: int, pages: int, href: Callable[[int], str], label: str) -> dict | None:
+    """govukPagination's parameters: the first and last pages, the pages either side of this one
+    and gaps between; None when everything fits on one page. ``href(n)`` is page n's URL."""
+    if pages <= 1:
+        return None
+    items: list[dict] = []
+    for n in range(1, pages + 1):
+        if n in (1, pages) or abs(n - page) <= 1:
+            items.append({"number": n, "href": href(n), "current": n == page})
+        elif not items[-1].get("ellipsis"):
+            items.append({"ellipsis": True})
+    params: dict = {"items": items, "landmarkLabel": label}
+    if page > 1:
+        params["previous"] = {"href": href(page - 1)}
+    if page < pages:
+        params["next"] = {"href": href(page + 1)}
+    return params

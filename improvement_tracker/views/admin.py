@@ -31,7 +31,7 @@ from improvement_tracker.services import reference_admin, users
 from improvement_tracker.services import settings as reminder_settings_service
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.inputs import whole_number
-from improvement_tracker.views._helpers import commit, edit_page, form_page, me, press, show_error
+from improvement_tracker.views._helpers import commit, edit_page, form_page, me, pagination, press, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 T = TypeVar("T")
@@ -74,25 +74,8 @@ def _keep_me_signed_in(user: User) -> None:
 
 
 def _pagination(page: int, pages: int, args: dict[str, str]) -> dict | None:
-    """govukPagination's parameters: first, last, and the pages either side of the current one."""
-    if pages <= 1:
-        return None
-
-    def href(n: int) -> str:
-        return url_for("admin.users") + "?" + urlencode({**args, "page": n})
-
-    items: list[dict] = []
-    for n in range(1, pages + 1):
-        if n in (1, pages) or abs(n - page) <= 1:
-            items.append({"number": n, "href": href(n), "current": n == page})
-        elif not items[-1].get("ellipsis"):
-            items.append({"ellipsis": True})
-    params: dict = {"items": items, "landmarkLabel": "Pages of users"}
-    if page > 1:
-        params["previous"] = {"href": href(page - 1)}
-    if page < pages:
-        params["next"] = {"href": href(page + 1)}
-    return params
+    return pagination(page, pages, lambda n: url_for("admin.users") + "?" + urlencode({**args, "page": n}),
+                      "Pages of users")
 
 
 @bp.get("/users", endpoint="users")

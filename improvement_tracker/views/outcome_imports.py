@@ -27,7 +27,7 @@ from improvement_tracker.services import clock, outcome_import
 from improvement_tracker.services.imports import staging
 from improvement_tracker.services.imports.workbook import MAX_FILE_BYTES, FileRefused, open_workbook
 from improvement_tracker.services.inputs import whole_number
-from improvement_tracker.views._helpers import CHANGED_AT_ONCE, me, remember_result, sent_before
+from improvement_tracker.views._helpers import CHANGED_AT_ONCE, me, pagination, remember_result, sent_before
 
 bp = Blueprint("outcome_imports", __name__)
 
@@ -170,23 +170,8 @@ def cancel(key: str):
 
 
 def _pagination(key: str, page: int, count: int) -> dict | None:
-    """govukPagination's parameters for the table of changes: first, last, and the pages beside this one."""
-    pages = -(-count // PAGE_SIZE)
-    if pages <= 1:
-        return None
-
+    """The table of changes, PAGE_SIZE rows a page."""
     def href(n: int) -> str:
         return url_for("outcome_imports.preview", key=key) + "?" + urlencode({"page": n}) + "#changes"
 
-    items: list[dict] = []
-    for n in range(1, pages + 1):
-        if n in (1, pages) or abs(n - page) <= 1:
-            items.append({"number": n, "href": href(n), "current": n == page})
-        elif not items[-1].get("ellipsis"):
-            items.append({"ellipsis": True})
-    params: dict = {"items": items, "landmarkLabel": "Pages of changes"}
-    if page > 1:
-        params["previous"] = {"href": href(page - 1)}
-    if page < pages:
-        params["next"] = {"href": href(page + 1)}
-    return params
+    return pagination(page, -(-count // PAGE_SIZE), href, "Pages of changes")
