@@ -1,6 +1,7 @@
 """SQLAlchemy models only: no queries, no rules (those live in services)."""
 
 from improvement_tracker.models.audit import AuditEvent
+from improvement_tracker.models.commitments import Commitment, CommitmentDateProposal, CommitmentForce
 from improvement_tracker.models.evidence import Evidence  # noqa: F401
 from improvement_tracker.models.jobs import JobRun
 from improvement_tracker.models.notifications import Notification, ReminderClaim, Setting
@@ -29,6 +30,9 @@ from improvement_tracker.models.users import LoginAttempt, User
 __all__ = [
     "Action",
     "AuditEvent",
+    "Commitment",
+    "CommitmentDateProposal",
+    "CommitmentForce",
     "DeepDive",
     "DueDateChange",
     "Finding",
