@@ -24,6 +24,7 @@ from improvement_tracker.views import (
     actions,
     admin,
     auth,
+    commitments,
     dashboards,
     evidence,
     health,
@@ -39,7 +40,7 @@ from improvement_tracker.views import (
 
 BLUEPRINTS = (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
               dashboards.bp, returns.bp, return_reviews.bp, outcomes.bp, outcome_imports.bp,
-              outcome_measures.bp)
+              outcome_measures.bp, commitments.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -40,7 +40,7 @@ from improvement_tracker.models import (
     ReturnVersion,
     User,
 )
-from improvement_tracker.services import plan_rules, reporting_periods
+from improvement_tracker.services import commitments, plan_rules, reporting_periods
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -374,6 +374,29 @@ def may_read_measures(user: User) -> bool:
 def may_edit_measures(user: User) -> bool:
     """The catalogue's words (name, definition, source, caveat): administrators."""
     return user.role == ADMIN
+
+
+# --- national commitments ---------------------------------------------------------------------
+
+def may_set_commitments(user: User) -> bool:
+    """Draft, publish and change national commitments: the national team and administrators."""
+    return _sees_all(user)
+
+
+def may_see_commitments(user: User) -> bool:
+    """The commitments list: the national team and administrators (every commitment), programme
+    managers (those their force carries)."""
+    return _sees_all(user) or user.role == PROGRAMME_MANAGER
+
+
+def commitment_or_404(session: Session, user: User, reference: str) -> Any:
+    """A commitment the user may see: any, for the national team and administrators; for a programme
+    manager, a published one their force carries. Anything else does not exist."""
+    found = commitments.by_reference(session, reference)
+    if found is None or not (_sees_all(user) or (
+            user.role == PROGRAMME_MANAGER and commitments.applies_to_force(session, found, user.force_id))):
+        abort(404)
+    return found
 
 
 def can_administer(user: User) -> bool:

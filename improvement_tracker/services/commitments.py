@@ -155,9 +155,13 @@ def publish_refusal(session: Session, commitment: Commitment, today: date) -> st
     forces = applies_to(session, commitment)
     if not forces:
         return "Choose at least one force before publishing"
+    # A force's own action with the reference; never this commitment's linked actions (which another
+    # person publishing at the same moment may have just made).
+    own_actions = select(CommitmentForce.action_id).where(CommitmentForce.commitment_id == commitment.id,
+                                                          CommitmentForce.action_id.is_not(None))
     clashes = session.scalars(select(Force.name).join(Action, Action.force_id == Force.id).where(
-        Action.force_id.in_([f.id for f in forces]), Action.reference == commitment.reference)
-        .order_by(Force.name)).all()
+        Action.force_id.in_([f.id for f in forces]), Action.reference == commitment.reference,
+        Action.id.not_in(own_actions)).order_by(Force.name)).all()
     if clashes:
         return (f"{', '.join(clashes)} already {'has an action' if len(clashes) == 1 else 'have actions'} with "
                 f"the reference {commitment.reference}: choose another reference")
@@ -221,3 +225,89 @@ def publish(session: Session, commitment: Commitment, actor: User, today: date) 
 def linked(session: Session, action: Action) -> CommitmentForce | None:
     """The commitment membership an action carries, if it is a national commitment's action."""
     return session.scalar(select(CommitmentForce).where(CommitmentForce.action_id == action.id))
+
+
+def by_reference(session: Session, reference: str) -> Commitment | None:
+    if not REFERENCE.fullmatch(reference or ""):
+        return None
+    return session.scalar(select(Commitment).where(Commitment.reference == reference))
+
+
+def listed(session: Session, force_id: int | None) -> list[Commitment]:
+    """Every commitment, newest reference last; for one force, the published ones it carries."""
+    query = select(Commitment).order_by(Commitment.reference)
+    if force_id is not None:
+        query = query.join(CommitmentForce, CommitmentForce.commitment_id == Commitment.id).where(
+            CommitmentForce.force_id == force_id, CommitmentForce.membership == "active",
+            Commitment.state == "published")
+    return list(session.scalars(query))
+
+
+def applies_to_force(session: Session, commitment: Commitment, force_id: int | None) -> bool:
+    """Whether a published commitment is carried by the force (a draft is carried by none)."""
+    return force_id is not None and commitment.state == "published" and session.scalar(
+        select(CommitmentForce.id).where(CommitmentForce.commitment_id == commitment.id,
+                                         CommitmentForce.force_id == force_id,
+                                         CommitmentForce.membership == "active")) is not None
+
+
+# --- a linked action in the force's plan -------------------------------------------------------
+# What the national team set stays theirs: the force works the action (owner, priority, start date,
+# milestones, updates, evidence, RAG, status and sign-off) but cannot change these, nor drop it.
+
+LOCKED_FIELDS = {"reference": "reference", "title": "title", "pillar_id": "pillar", "description": "description",
+                 "success_measure": "success measure", "due_date": "due date"}
+NATIONAL = "This is a national commitment"
+PROPOSE_LATER = "Propose a later date instead"
+
+
+def locked_reason(fields: list[str]) -> str:
+    """Why these fields of a linked action cannot be changed by the force, after "…: " (one place for
+    the words every refusal uses)."""
+    names = [LOCKED_FIELDS[f] for f in fields]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    reason = f"its {listed} {'is' if len(names) == 1 else 'are'} set by the national team"
+    return f"{reason}. {PROPOSE_LATER}" if "due_date" in fields else reason
+
+
+def locked_message(field_name: str) -> str:
+    return f"{NATIONAL}: {locked_reason([field_name])}"
+
+
+def refuse_locked(session: Session, action: Action, changing: dict[str, object]) -> None:
+    """Refuse, naming the first field, a change to what the national team set on a linked action.
+
+    ``changing`` maps LOCKED_FIELDS names to the values wanted; one equal to the stored value is no change."""
+    if action.id is None or linked(session, action) is None:
+        return
+    stored = {"due_date": action.current_due_date}
+    for name, wanted in changing.items():
+        if name in LOCKED_FIELDS and wanted != stored.get(name, getattr(action, name, None)):
+            raise ServiceError(locked_message(name), name)
+
+
+def reference_refusal(session: Session, reference: str) -> str | None:
+    """A force cannot make an action of its own with a commitment's reference: the national team
+    adds that action to the plan when it publishes the commitment."""
+    used = session.scalar(select(Commitment.reference).where(Commitment.reference == reference.strip().upper()))
+    return None if used is None else (f"{used} is the reference of a national commitment: the national team "
+                                      "adds its action to your plan. Choose another reference")
+
+
+def close_refusal(session: Session, action: Action) -> str | None:
+    """A force cannot close a national commitment as not needed (dropping it from the plan): only the
+    national team takes a force off a commitment. Once taken off (membership removed), the force may."""
+    member = linked(session, action)
+    if member is None or member.membership != "active":
+        return None
+    return f"{NATIONAL}: only the national team can decide it is not needed"
+
+
+def linked_references(session: Session, action_ids: list[int]) -> dict[int, str]:
+    """The commitment reference of each of these actions that is a linked action, in one query."""
+    if not action_ids:
+        return {}
+    return dict(session.execute(
+        select(CommitmentForce.action_id, Commitment.reference)
+        .join(Commitment, Commitment.id == CommitmentForce.commitment_id)
+        .where(CommitmentForce.action_id.in_(action_ids))).all())

@@ -53,6 +53,10 @@ OUTCOME_IMPORT_UPLOADER = {"admin": (404, 404), "oversight": (OK, OK), "programm
 # The catalogue of outcome measures: everyone who sees any outcome figures; action owners see none.
 READ_MEASURES = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, OK),
                  "action_owner": (404, 404)}
+# A published national commitment the programme manager's force carries: the national team, and the
+# programme managers of the forces that carry it (the world's NC-01 is Avon and Somerset's).
+CARRIED_COMMITMENT = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, OK),
+                      "action_owner": (404, 404)}
 # The national team's side of a submitted return (assess, ask, mark reviewed): a programme manager
 # can see their own force's return, but reviewing it is not theirs to do.
 REVIEW_RETURN = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404),
@@ -184,6 +188,14 @@ ROUTES: dict[str, Route] = {
     "outcome_measures.index": Route(("GET",), READ_MEASURES),
     "outcome_measures.view": Route(("GET",), READ_MEASURES),
     "outcome_measures.edit": Route(("GET", "POST"), ADMIN_ONLY),
+    # National commitments: NC-01 is published to Avon and Somerset; each column has its own draft to
+    # change and publish (NC-02, NC-03), since publishing one in the first leaves nothing to publish.
+    "commitments.index": Route(("GET",), CARRIED_COMMITMENT),
+    "commitments.new": Route(("GET", "POST"), NATIONAL),
+    "commitments.view": Route(("GET",), CARRIED_COMMITMENT, {"reference": "NC-01"}),
+    "commitments.export": Route(("GET",), CARRIED_COMMITMENT, {"reference": "NC-01", "fmt": "csv"}),
+    "commitments.edit": Route(("GET", "POST"), NATIONAL),
+    "commitments.publish": Route(("GET", "POST"), NATIONAL),
 }
 NOT_ROUTES = {"static"}
 
@@ -272,13 +284,30 @@ def world():
     users["pm durham"] = factories.create_user("programme_manager", "durham")
     colleague = factories.create_user("action_owner", "avon-and-somerset")
     colleague_action = factories.create_action(colleague, reference="COLLEAGUE")
-    return {
+    found = {
         "users": users,
         "own": _build_scope("avon-and-somerset", owner, users["programme_manager"], users["oversight"]),
         "other": _build_scope("durham", other_owner, users["pm durham"], users["oversight"]),
         "colleague_action": colleague_action.id,
         "colleague_evidence": factories.create_evidence(colleague_action, colleague, files.png(), "c.png").id,
     }
+    _commitments(users["oversight"])
+    return found
+
+
+def _commitments(national) -> None:
+    """NC-01 published to Avon and Somerset; NC-02 and NC-03 drafts for Durham."""
+    from improvement_tracker.extensions import db
+    from improvement_tracker.services import commitments
+
+    due = clock.today() + timedelta(days=90)
+    for reference, force_code in (("NC-01", "avon-and-somerset"), ("NC-02", "durham"), ("NC-03", "durham")):
+        commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+            reference=reference, title=f"Commitment {reference}", pillar_id=factories.pillar("P3").id, due_date=due,
+            applies_to="chosen", force_ids=[factories.force(force_code).id]), national)
+        if reference == "NC-01":
+            commitments.publish(db.session, commitment, national, clock.today())
+    db.session.commit()
 
 
 def _pending_import(force_code: str, users: dict) -> str:
@@ -335,6 +364,8 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
                 values[arg] = 1
             elif arg == "question_id":
                 values[arg] = scope.question_id
+            elif arg == "reference":  # a draft commitment: one per column
+                values[arg] = "NC-02" if scope.force_code == "avon-and-somerset" else "NC-03"
             else:
                 raise AssertionError(f"test_access_matrix does not know how to fill <{arg}> of {endpoint}")
         return url_for(endpoint, **values)

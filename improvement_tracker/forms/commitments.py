@@ -1,0 +1,35 @@
+"""The national team's form for a commitment (a draft until it is published)."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
+from wtforms import SelectMultipleField
+
+from improvement_tracker.forms.base import EditForm, Form
+from improvement_tracker.forms.fields import GovDateField, LongText, Radios, Select, Text, max_length
+from improvement_tracker.forms.plans import _chosen, _id, _required
+from improvement_tracker.services.commitments import APPLIES_TO_LABELS, TEXT_LIMIT, TITLE_LIMIT
+from improvement_tracker.services.reference_data import COHORT_LABELS
+
+
+class CommitmentForm(EditForm):
+    reference = Text("Reference", validators=[_required("a reference, like NC-01"), max_length(20, "Reference")],
+                     description="NC, a hyphen and two or three digits, like NC-01. Each force's action carries it")
+    title = Text("Title", validators=[_required("a title"), max_length(TITLE_LIMIT, "Title")])
+    pillar_id = Select("Pillar", coerce=_id, validate_choice=False, validators=[_chosen("Select a pillar")])
+    description = LongText("What every force will do (optional)", validators=[max_length(TEXT_LIMIT, "Description")])
+    success_measure = LongText("What does done look like? (optional)",
+                               validators=[max_length(TEXT_LIMIT, "Success measure")])
+    evidence_expected = LongText("What evidence the national team expects (optional)",
+                                 validators=[max_length(TEXT_LIMIT, "Evidence expected")])
+    due_date = GovDateField("Due date", required=True, description="For example, 31 3 2027")
+    applies_to = Radios("Which forces does it apply to?", choices=list(APPLIES_TO_LABELS.items()),
+                        message="Select which forces the commitment applies to")
+    cohort = Select("Cohort", choices=[("", "Select a cohort"), *COHORT_LABELS.items()],
+                    description="Only when the commitment applies to a cohort")
+    force_ids = SelectMultipleField("Forces", coerce=_id, validate_choice=False, widget=GovCheckboxesInput(),
+                                    description="Only when the commitment applies to chosen forces")
+
+
+class PublishForm(Form):
+    """Publishing asks for nothing but the press of a button; the token makes two presses one."""

@@ -1,0 +1,68 @@
+"""Where a commitment stands across the forces it applies to: each force's linked action (status,
+computed RAG, due date, owner, the national confirmation) and the counts by status and RAG.
+
+"Signed off by the force, awaiting national confirmation" is written once, here: the force's action
+is complete and the national team has not confirmed it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from improvement_tracker.models import Action, Commitment, CommitmentForce, Force, Milestone, User
+from improvement_tracker.services import plan_rules
+from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.services.tables import Table
+
+AWAITING_CONFIRMATION = "Signed off by the force, awaiting national confirmation"
+CONFIRMED = "Confirmed by the national team"
+
+
+def standing(action_status: str, national_state: str | None) -> str:
+    """A force's standing on a commitment, in words every page and export uses."""
+    if action_status == "complete":
+        return CONFIRMED if national_state == "confirmed" else AWAITING_CONFIRMATION
+    return STATUS_LABELS.get(action_status, action_status)
+
+
+@dataclass
+class Across:
+    """A published commitment across its forces: the force-by-force table and the counts."""
+
+    table: Table
+    by_standing: Counter = field(default_factory=Counter)
+    by_rag: Counter = field(default_factory=Counter)
+    overdue: list[str] = field(default_factory=list)
+
+
+def across(session: Session, commitment: Commitment, today: date) -> Across:
+    """One query: every force's linked action with its owner and whether a milestone is overdue."""
+    overdue_milestone = exists().where(Milestone.action_id == Action.id, plan_rules.milestone_overdue_sql(today))
+    rows = session.execute(
+        select(Force.name, Force.code, CommitmentForce.membership, CommitmentForce.national_state, Action.id,
+               Action.status, Action.current_due_date, Action.last_update_at, User.name, overdue_milestone)
+        .join(CommitmentForce, CommitmentForce.force_id == Force.id)
+        .join(Action, Action.id == CommitmentForce.action_id)
+        .outerjoin(User, and_(User.id == Action.owner_id))
+        .where(CommitmentForce.commitment_id == commitment.id)
+        .order_by(Force.name))
+    table = Table("forces", f"{commitment.reference} force by force",
+                  ["Force", "Standing", "Computed RAG", "Due", "Owner"])
+    found = Across(table)
+    for name, _code, membership, national, action_id, status, due, updated, owner, late_milestone in rows:
+        if membership != "active":
+            continue
+        rag = plan_rules.explain_rag(status=status, due_date=due, last_update_at=updated,
+                                     has_overdue_milestone=bool(late_milestone), today=today)
+        words = standing(status, national)
+        found.by_standing[words] += 1
+        found.by_rag[rag.label] += 1
+        if plan_rules.is_overdue(status, due, today):
+            found.overdue.append(name)
+        table.add([name, words, rag.label, due, owner or "No owner yet"],
+                  {0: ("actions.show", {"action_id": action_id})})
+    return found

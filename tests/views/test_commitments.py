@@ -1,0 +1,163 @@
+"""National commitments in the browser's terms: the national team drafts one, publishes it to a
+cohort and follows it force by force; programme managers see the ones their force carries; bad input
+and publishing twice at once."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+
+from improvement_tracker.extensions import db
+from improvement_tracker.models import Action, Commitment, CommitmentForce
+from improvement_tracker.services import clock, commitments
+from tests import factories
+from tests.conftest import error_messages
+from tests.views.test_writes_apply_once import Person, at_once
+
+
+def _due(days: int = 120) -> list[str]:
+    day = clock.today() + timedelta(days=days)
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def _form(**changes) -> dict:
+    return {"reference": "NC-01", "title": "No victim without a phone for more than 24 hours",
+            "pillar_id": str(factories.pillar("P3").id), "description": "Return phones within 24 hours",
+            "success_measure": "Every phone back within 24 hours", "evidence_expected": "The phone log",
+            "due_date": _due(), "applies_to": "cohort", "cohort": "pathfinder", **changes}
+
+
+def _text(page) -> str:
+    return page.get_text(" ", strip=True)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def national(app):
+    return factories.create_user("oversight", None, name="Olu National")
+
+
+def test_the_national_team_drafts_publishes_and_follows_a_commitment(client_request, national):
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    client_request.login(national)
+    page = client_request.get("/commitments")
+    assert "There are no national commitments yet" in _text(page)
+    response = client_request.post("/commitments/new", _form())
+    assert response.headers["Location"].endswith("/commitments/NC-01")
+    page = client_request.get("/commitments/NC-01")
+    assert "National commitment NC-01 (draft)" in _text(page) and "Pathfinder (2021) (5 forces)" in _text(page)
+    assert _count(Action) == 0  # a draft changes no plan
+
+    client_request.post("/commitments/NC-01/edit", _form(title="No victim without a phone for over 24 hours"))
+    page = client_request.get("/commitments/NC-01/publish")
+    assert "Publish to 5 forces" in _text(page)
+    client_request.post("/commitments/NC-01/publish", {})
+    assert _count(Action, Action.reference == "NC-01") == 5
+
+    page = client_request.get("/commitments/NC-01")
+    rows = [[c.get_text(" ", strip=True) for c in r.select("th, td")] for r in page.select("#table-forces tbody tr")]
+    assert [r[0] for r in rows] == ["Avon and Somerset", "Durham", "Metropolitan Police Service", "South Wales",
+                                    "West Midlands"]
+    durham = next(r for r in rows if r[0] == "Durham")
+    assert durham[1:3] == ["Not started", "Green"] and durham[4] == "Dee Durham"
+    assert next(r for r in rows if r[0] == "Kent" or r[0] == "Avon and Somerset")[4] == "No owner yet"
+    link = page.select_one("#table-forces tbody tr a")["href"]
+    assert link.startswith("/actions/")
+    by_standing = _text(page.select_one("#by-standing"))
+    assert "Not started 5" in by_standing
+
+    download = client_request.client.get("/commitments/NC-01/forces.xlsx")
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    assert [c.value for c in sheet[1]] == ["Force", "Standing", "Computed RAG", "Due", "Owner"]
+    assert sheet.max_row == 6
+
+    # The force's programme manager sees the commitment their force carries, and not a draft.
+    client_request.post("/commitments/new", _form(reference="NC-02", title="Specialist learning"))
+    client_request.login(manager)
+    page = client_request.get("/commitments")
+    assert [a.get_text() for a in page.select("#commitments tbody th a")] == ["NC-01"]
+    client_request.get("/commitments/NC-01")
+    client_request.get("/commitments/NC-02", expected_status=404)
+    client_request.get("/commitments/new", expected_status=404)
+    client_request.post("/commitments/NC-01/publish", {}, expected_status=404)
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"reference": "AS-01"}, "reference", "Enter a reference like NC-01"),
+    ({"title": ""}, "title", "Enter a title"),
+    ({"pillar_id": "0"}, "pillar_id", "Select a pillar"),
+    ({"due_date": ["31", "2", "2027"]}, "due_date", "Due date must be a real date"),
+    ({"due_date": ["", "", ""]}, "due_date", "Enter the due date"),
+    ({"applies_to": ""}, "applies_to", "Select which forces the commitment applies to"),
+    ({"cohort": ""}, "cohort", "Select a cohort"),
+    ({"description": "Phones\x01"}, "description", "Remove the hidden control characters"),
+])
+def test_bad_input_is_an_error_next_to_the_field_and_nothing_is_saved(client_request, national, changes, field,
+                                                                     message):
+    client_request.login(national)
+    page = client_request.post_page("/commitments/new", _form(**changes))
+    assert any(message in m for m in error_messages(page)), error_messages(page)
+    assert page.select_one("input[name=title]")["value"] == _form(**changes)["title"]
+    assert _count(Commitment) == 0
+
+
+def test_publishing_to_no_forces_or_past_its_due_date_is_refused_with_the_reason(client_request, national):
+    client_request.login(national)
+    client_request.post("/commitments/new", _form(applies_to="chosen"))
+    page = client_request.get("/commitments/NC-01/publish")
+    assert "Choose at least one force before publishing" in _text(page)
+    assert page.select_one("main form[method=post]") is None
+    client_request.post("/commitments/NC-01/publish", {}, expected_status=200)
+    assert _count(Action) == 0
+
+    kent = str(factories.force("kent").id)
+    client_request.post("/commitments/NC-01/edit", _form(applies_to="chosen", force_ids=[kent]))
+    commitment = db.session.scalar(sa.select(Commitment))
+    commitment.due_date = clock.today() - timedelta(days=1)  # a draft left until its date passed
+    db.session.commit()
+    page = client_request.post_page("/commitments/NC-01/publish", {})
+    assert "The due date has passed" in _text(page)
+    assert _count(Action) == 0
+
+
+def test_who_may_see_and_set_commitments(client_request, national):
+    commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+        reference="NC-01", title="Phones", pillar_id=factories.pillar("P3").id,
+        due_date=clock.today() + timedelta(days=90), applies_to="chosen",
+        force_ids=[factories.force("durham").id]), national)
+    commitments.publish(db.session, commitment, national, clock.today())
+    db.session.commit()
+    owner = factories.create_user("action_owner", "durham")
+    elsewhere = factories.create_user("programme_manager", "kent")
+    for user, index, page in ((owner, 404, 404), (elsewhere, 200, 404)):
+        client_request.login(user)
+        client_request.get("/commitments", expected_status=index)
+        client_request.get("/commitments/NC-01", expected_status=page)
+        client_request.get("/commitments/NC-01/forces.csv", expected_status=page)
+    admin = factories.create_user("admin", None)
+    client_request.login(admin)
+    client_request.get("/commitments/new")
+    client_request.get("/commitments/NC-01/edit", expected_status=404)  # published: changed elsewhere
+
+
+def test_publishing_twice_at_once_creates_one_set_of_actions(app, live_server, national):
+    person = Person(live_server, national)
+    person.send("/commitments/new", person.form("/commitments/new", **_form()))
+    forms = [person.form("/commitments/NC-01/publish") for _ in range(4)]
+    sent = iter(forms)
+    responses = at_once(lambda: person.send("/commitments/NC-01/publish", next(sent)), times=4)
+    assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
+    db.session.expire_all()
+    assert _count(Action, Action.reference == "NC-01") == 5
+    assert _count(CommitmentForce) == 5
+    refused = [BeautifulSoup(r.text, "html.parser") for r in responses if r.status_code == 200]
+    for page in refused:
+        assert "nothing you sent was saved" in _text(page) or "already been published" in _text(page)
