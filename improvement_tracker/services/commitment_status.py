@@ -39,8 +39,10 @@ class Across:
     overdue: list[str] = field(default_factory=list)
 
 
-def across(session: Session, commitment: Commitment, today: date) -> Across:
-    """One query: every force's linked action with its owner and whether a milestone is overdue."""
+def across(session: Session, commitment: Commitment, today: date, force_id: int | None = None) -> Across:
+    """One query: every force's linked action (or only ``force_id``'s: a programme manager sees their
+    own force's, never another force's owner or standing) with its owner and whether a milestone is
+    overdue."""
     overdue_milestone = exists().where(Milestone.action_id == Action.id, plan_rules.milestone_overdue_sql(today))
     rows = session.execute(
         select(Force.name, Force.code, CommitmentForce.membership, CommitmentForce.national_state, Action.id,
@@ -48,7 +50,8 @@ def across(session: Session, commitment: Commitment, today: date) -> Across:
         .join(CommitmentForce, CommitmentForce.force_id == Force.id)
         .join(Action, Action.id == CommitmentForce.action_id)
         .outerjoin(User, and_(User.id == Action.owner_id))
-        .where(CommitmentForce.commitment_id == commitment.id)
+        .where(CommitmentForce.commitment_id == commitment.id,
+               *([CommitmentForce.force_id == force_id] if force_id is not None else []))
         .order_by(Force.name))
     table = Table("forces", f"{commitment.reference} force by force",
                   ["Force", "Standing", "Computed RAG", "Due", "Owner"])

@@ -39,6 +39,12 @@ def _commitment(reference: str) -> Commitment:
     return security.commitment_or_404(db.session, me(), reference)
 
 
+def _own_force_only() -> int | None:
+    """Across the forces for the national team; a programme manager sees their own force's row only."""
+    user = me()
+    return None if security.may_set_commitments(user) else user.force_id
+
+
 def _to_page(commitment: Commitment):
     return redirect(url_for("commitments.view", reference=commitment.reference))
 
@@ -93,7 +99,7 @@ def view(reference: str):
     commitment = _commitment(reference)
     today = clock.today()
     published = commitment.state == "published"
-    found = commitment_status.across(db.session, commitment, today) if published else None
+    found = commitment_status.across(db.session, commitment, today, _own_force_only()) if published else None
     return render_template(
         "commitments/view.html", commitment=commitment, across=found, today=today,
         may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS, cohorts=COHORT_LABELS,
@@ -107,7 +113,7 @@ def export(reference: str, fmt: str):
     commitment = _commitment(reference)
     if commitment.state != "published":
         abort(404)
-    return download(commitment_status.across(db.session, commitment, clock.today()).table, fmt,
+    return download(commitment_status.across(db.session, commitment, clock.today(), _own_force_only()).table, fmt,
                     f"commitment-{commitment.reference.lower()}")
 
 

@@ -161,3 +161,20 @@ def test_publishing_twice_at_once_creates_one_set_of_actions(app, live_server, n
     refused = [BeautifulSoup(r.text, "html.parser") for r in responses if r.status_code == 200]
     for page in refused:
         assert "nothing you sent was saved" in _text(page) or "already been published" in _text(page)
+
+
+def test_a_programme_manager_sees_only_their_own_forces_row(client_request, national):
+    factories.create_user("programme_manager", "avon-and-somerset", name="Ash Avon")
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+        reference="NC-01", title="Phones", pillar_id=factories.pillar("P3").id,
+        due_date=clock.today() + timedelta(days=90), applies_to="cohort", cohort="pathfinder"), national)
+    commitments.publish(db.session, commitment, national, clock.today())
+    db.session.commit()
+    client_request.login(manager)
+    page = client_request.get("/commitments/NC-01")
+    rows = [[c.get_text(" ", strip=True) for c in r.select("th, td")] for r in page.select("#table-forces tbody tr")]
+    assert rows == [["Durham", "Not started", "Green", rows[0][3], "Dee Durham"]]
+    assert "Ash Avon" not in _text(page)
+    csv_text = client_request.client.get("/commitments/NC-01/forces.csv").get_data(as_text=True)
+    assert "Durham" in csv_text and "Avon" not in csv_text
