@@ -24,6 +24,7 @@ from improvement_tracker.views import (
     actions,
     admin,
     auth,
+    commitment_reviews,
     commitments,
     dashboards,
     evidence,
@@ -40,7 +41,8 @@ from improvement_tracker.views import (
 
 BLUEPRINTS = (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
               dashboards.bp, returns.bp, return_reviews.bp, outcomes.bp, outcome_imports.bp,
-              outcome_measures.bp, commitments.bp)
+              outcome_measures.bp, commitments.bp,
+              commitment_reviews.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

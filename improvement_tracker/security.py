@@ -389,6 +389,34 @@ def may_see_commitments(user: User) -> bool:
     return _sees_all(user) or user.role == PROGRAMME_MANAGER
 
 
+def may_decide_for_commitments(user: User) -> bool:
+    """Confirm or return a force's completion, agree or refuse its proposed date: the national team."""
+    return _sees_all(user)
+
+
+def may_propose_commitment_date(user: User, force: Any) -> bool:
+    """Propose a later date for a force's linked action: the force's programme managers (and admins)."""
+    return can_manage_plan(user, force.id)
+
+
+def commitment_member_or_404(session: Session, user: User, reference: str, code: str) -> tuple[Any, Any, Any]:
+    """(commitment, the force's membership, its linked action) for a force the user may see that
+    carries the commitment; anything else does not exist."""
+    commitment = commitment_or_404(session, user, reference)
+    force = force_or_404(session, user, code)
+    member = commitments.member_of(session, commitment, force.id)
+    if member is None or member.action_id is None:
+        abort(404)
+    return commitment, member, session.get(Action, member.action_id)
+
+
+def proposal_or_404(session: Session, commitment: Any, proposal_id: int) -> Any:
+    found = commitments.proposal_of(session, commitment, proposal_id)
+    if found is None:
+        abort(404)
+    return found
+
+
 def commitment_or_404(session: Session, user: User, reference: str) -> Any:
     """A commitment the user may see: any, for the national team and administrators; for a programme
     manager, a published one their force carries. Anything else does not exist."""

@@ -108,4 +108,6 @@ class CommitmentDateProposal(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    member: Mapped[CommitmentForce] = relationship(lazy="joined")
+
     __mapper_args__ = {"version_id_col": row_version}

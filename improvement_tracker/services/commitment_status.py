@@ -37,6 +37,7 @@ class Across:
     by_standing: Counter = field(default_factory=Counter)
     by_rag: Counter = field(default_factory=Counter)
     overdue: list[str] = field(default_factory=list)
+    awaiting: list[tuple[str, str]] = field(default_factory=list)  # (force name, code) to confirm or return
 
 
 def across(session: Session, commitment: Commitment, today: date, force_id: int | None = None) -> Across:
@@ -56,7 +57,7 @@ def across(session: Session, commitment: Commitment, today: date, force_id: int 
     table = Table("forces", f"{commitment.reference} force by force",
                   ["Force", "Standing", "Computed RAG", "Due", "Owner"])
     found = Across(table)
-    for name, _code, membership, national, action_id, status, due, updated, owner, late_milestone in rows:
+    for name, code, membership, national, action_id, status, due, updated, owner, late_milestone in rows:
         if membership != "active":
             continue
         rag = plan_rules.explain_rag(status=status, due_date=due, last_update_at=updated,
@@ -66,6 +67,8 @@ def across(session: Session, commitment: Commitment, today: date, force_id: int 
         found.by_rag[rag.label] += 1
         if plan_rules.is_overdue(status, due, today):
             found.overdue.append(name)
+        if words == AWAITING_CONFIRMATION:
+            found.awaiting.append((name, code))
         table.add([name, words, rag.label, due, owner or "No owner yet"],
                   {0: ("actions.show", {"action_id": action_id})})
     return found

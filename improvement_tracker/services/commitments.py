@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, Commitment, CommitmentForce, Force, Pillar, User
+from improvement_tracker.models import Action, Commitment, CommitmentDateProposal, CommitmentForce, Force, Pillar, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.services import audit, inputs
 from improvement_tracker.services.audit import ServiceError
@@ -303,11 +303,13 @@ def close_refusal(session: Session, action: Action) -> str | None:
     return f"{NATIONAL}: only the national team can decide it is not needed"
 
 
-def linked_references(session: Session, action_ids: list[int]) -> dict[int, str]:
-    """The commitment reference of each of these actions that is a linked action, in one query."""
-    if not action_ids:
-        return {}
-    return dict(session.execute(
-        select(CommitmentForce.action_id, Commitment.reference)
-        .join(Commitment, Commitment.id == CommitmentForce.commitment_id)
-        .where(CommitmentForce.action_id.in_(action_ids))).all())
+def member_of(session: Session, commitment: Commitment, force_id: int) -> CommitmentForce | None:
+    return session.scalar(select(CommitmentForce).where(CommitmentForce.commitment_id == commitment.id,
+                                                        CommitmentForce.force_id == force_id))
+
+
+def proposal_of(session: Session, commitment: Commitment, proposal_id: int) -> CommitmentDateProposal | None:
+    """A date proposal about this commitment (any other id is none of its)."""
+    return session.scalar(select(CommitmentDateProposal).join(
+        CommitmentForce, CommitmentForce.id == CommitmentDateProposal.commitment_force_id).where(
+        CommitmentDateProposal.id == proposal_id, CommitmentForce.commitment_id == commitment.id))

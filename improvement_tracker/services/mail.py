@@ -36,9 +36,11 @@ SECTION_TITLES = {
     "return_due": "Your force's quarterly return is due soon",
     "return_question": "Questions about your force's quarterly return",
     "return_answer": "Answers to your questions about quarterly returns",
+    # National commitments (services.commitment_reviews): sent at once, not by the reminder runs.
+    "commitment_returned": "National commitments returned by the national team",
 }
 SECTION_ORDER = ("return_escalation", "return_overdue", "return_question", "return_due", "return_answer",
-                 "escalation", "overdue", "due_soon", "stale", "assignment")
+                 "commitment_returned", "escalation", "overdue", "due_soon", "stale", "assignment")
 # Escalations stored before each item carried its number of days said it only in its threshold.
 _ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")
 log = logging.getLogger(__name__)

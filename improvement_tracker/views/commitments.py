@@ -9,7 +9,7 @@ from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.commitments import CommitmentForm, PublishForm
 from improvement_tracker.models import Commitment
-from improvement_tracker.services import clock, commitment_status, commitments, reference_admin
+from improvement_tracker.services import clock, commitment_reviews, commitment_status, commitments, reference_admin
 from improvement_tracker.services.commitments import APPLIES_TO_LABELS, CommitmentFields
 from improvement_tracker.services.reference_data import COHORT_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me
@@ -43,6 +43,13 @@ def _own_force_only() -> int | None:
     """Across the forces for the national team; a programme manager sees their own force's row only."""
     user = me()
     return None if security.may_set_commitments(user) else user.force_id
+
+
+def _proposes(commitment: Commitment) -> bool:
+    """A programme manager may propose a later date for their own force's action."""
+    user = me()
+    return (user.force is not None and security.may_propose_commitment_date(user, user.force)
+            and commitments.applies_to_force(db.session, commitment, user.force_id))
 
 
 def _to_page(commitment: Commitment):
@@ -104,7 +111,9 @@ def view(reference: str):
         "commitments/view.html", commitment=commitment, across=found, today=today,
         may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS, cohorts=COHORT_LABELS,
         forces=commitments.applies_to(db.session, commitment),
-        publish_refusal=None if published else commitments.publish_refusal(db.session, commitment, today))
+        publish_refusal=None if published else commitments.publish_refusal(db.session, commitment, today),
+        proposals=commitment_reviews.waiting_proposals(db.session, commitment) if published else [],
+        may_propose=published and _proposes(commitment))
 
 
 @bp.get(f"/commitments/<reference>/forces.{FORMAT}")

@@ -196,6 +196,14 @@ ROUTES: dict[str, Route] = {
     "commitments.export": Route(("GET",), CARRIED_COMMITMENT, {"reference": "NC-01", "fmt": "csv"}),
     "commitments.edit": Route(("GET", "POST"), NATIONAL),
     "commitments.publish": Route(("GET", "POST"), NATIONAL),
+    # The national team's decisions and a force's date proposal: NC-01's action in Avon and Somerset is
+    # signed off; NC-04 is carried by both forces; NC-05 has a date proposal waiting from each.
+    "commitment_reviews.completion": Route(("GET", "POST"), {
+        "admin": (OK, 404), "oversight": (OK, 404), "programme_manager": (403, 404), "action_owner": (404, 404)}),
+    "commitment_reviews.propose_date": Route(("GET", "POST"), {
+        "admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404), "action_owner": (404, 404)}),
+    "commitment_reviews.decide": Route(("GET", "POST"), {
+        "admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 403), "action_owner": (404, 404)}),
 }
 NOT_ROUTES = {"static"}
 
@@ -291,23 +299,41 @@ def world():
         "colleague_action": colleague_action.id,
         "colleague_evidence": factories.create_evidence(colleague_action, colleague, files.png(), "c.png").id,
     }
-    _commitments(users["oversight"])
+    users["proposals"] = _commitments(users)
     return found
 
 
-def _commitments(national) -> None:
-    """NC-01 published to Avon and Somerset; NC-02 and NC-03 drafts for Durham."""
+def _commitments(users: dict) -> dict[str, int]:
+    """NC-01 published to Avon and Somerset, its action there signed off; NC-02 and NC-03 drafts for
+    Durham; NC-04 published to both forces; NC-05 too, with a later date proposed by each. Returns each
+    force's proposal id."""
     from improvement_tracker.extensions import db
-    from improvement_tracker.services import commitments
+    from improvement_tracker.models import Action
+    from improvement_tracker.services import commitment_reviews, commitments, status
 
-    due = clock.today() + timedelta(days=90)
-    for reference, force_code in (("NC-01", "avon-and-somerset"), ("NC-02", "durham"), ("NC-03", "durham")):
+    national, due, both = users["oversight"], clock.today() + timedelta(days=90), ["avon-and-somerset", "durham"]
+    proposals = {}
+    for reference, codes in (("NC-01", ["avon-and-somerset"]), ("NC-02", ["durham"]), ("NC-03", ["durham"]),
+                             ("NC-04", both), ("NC-05", both)):
         commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
             reference=reference, title=f"Commitment {reference}", pillar_id=factories.pillar("P3").id, due_date=due,
-            applies_to="chosen", force_ids=[factories.force(force_code).id]), national)
-        if reference == "NC-01":
-            commitments.publish(db.session, commitment, national, clock.today())
+            applies_to="chosen", force_ids=[factories.force(code).id for code in codes]), national)
+        if reference in ("NC-02", "NC-03"):
+            continue
+        for member in commitments.publish(db.session, commitment, national, clock.today()):
+            action = db.session.get(Action, member.action_id)
+            if reference == "NC-01":
+                manager = users["programme_manager"]
+                status.apply(db.session, action, "start", "", actor=manager)
+                status.apply(db.session, action, "request-sign-off", "Done", actor=manager)
+                status.apply(db.session, action, "sign-off", "", actor=users["admin"], no_evidence_reason="Seen")
+            elif reference == "NC-05":
+                code = member.force.code
+                proposer = users["programme_manager"] if code == "avon-and-somerset" else users["pm durham"]
+                proposals[code] = commitment_reviews.propose(db.session, commitment, member, action,
+                                                             due + timedelta(days=30), "Later", proposer).id
     db.session.commit()
+    return proposals
 
 
 def _pending_import(force_code: str, users: dict) -> str:
@@ -364,8 +390,12 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
                 values[arg] = 1
             elif arg == "question_id":
                 values[arg] = scope.question_id
-            elif arg == "reference":  # a draft commitment: one per column
-                values[arg] = "NC-02" if scope.force_code == "avon-and-somerset" else "NC-03"
+            elif arg == "reference":  # see _commitments: which commitment each route is tried on
+                values[arg] = {"commitment_reviews.completion": "NC-01", "commitment_reviews.propose_date": "NC-04",
+                               "commitment_reviews.decide": "NC-05"}.get(
+                    endpoint, "NC-02" if scope.force_code == "avon-and-somerset" else "NC-03")
+            elif arg == "proposal_id":
+                values[arg] = users["proposals"][scope.force_code]
             else:
                 raise AssertionError(f"test_access_matrix does not know how to fill <{arg}> of {endpoint}")
         return url_for(endpoint, **values)

@@ -178,3 +178,90 @@ def test_a_programme_manager_sees_only_their_own_forces_row(client_request, nati
     assert "Ash Avon" not in _text(page)
     csv_text = client_request.client.get("/commitments/NC-01/forces.csv").get_data(as_text=True)
     assert "Durham" in csv_text and "Avon" not in csv_text
+
+
+def _published_to_durham(national):
+    commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+        reference="NC-01", title="Phones back within 24 hours", pillar_id=factories.pillar("P3").id,
+        due_date=clock.today() + timedelta(days=60), applies_to="chosen",
+        force_ids=[factories.force("durham").id]), national)
+    [member] = commitments.publish(db.session, commitment, national, clock.today())
+    db.session.commit()
+    return db.session.get(Action, member.action_id)
+
+
+def test_the_national_team_returns_then_confirms_a_forces_completion(client_request, national):
+    from improvement_tracker.services import status
+
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    deputy = factories.create_user("programme_manager", "durham", name="Sam Deputy")
+    action = _published_to_durham(national)
+    url = "/commitments/NC-01/forces/durham/completion"
+    client_request.login(national)
+    client_request.get(url, expected_status=302)  # nothing signed off yet: back to the commitment, saying why
+
+    def sign_off():
+        status.apply(db.session, action, "start" if action.status == "not_started" else "request-sign-off", "",
+                     actor=manager)
+        if action.status == "in_progress":
+            status.apply(db.session, action, "request-sign-off", "Done", actor=manager)
+        status.apply(db.session, action, "sign-off", "", actor=deputy, no_evidence_reason="Seen the log")
+        db.session.commit()
+
+    sign_off()
+    page = client_request.get("/commitments/NC-01")
+    assert page.select_one(f"a[href='{url}']") is not None
+    assert "Signed off by the force, awaiting national confirmation 1" in _text(page.select_one("#by-standing"))
+    page = client_request.post_page(url, {"decision": "return", "reason": ""})
+    assert "Enter what the force still needs to do" in error_messages(page)
+    client_request.post(url, {"decision": "return", "reason": "The log covers one month"})
+    db.session.expire_all()
+    assert db.session.get(Action, action.id).status == "in_progress"
+
+    sign_off()
+    client_request.post(url, {"decision": "confirm"})
+    page = client_request.get("/commitments/NC-01")
+    assert "Confirmed by the national team 1" in _text(page.select_one("#by-standing"))
+    client_request.login(manager)
+    client_request.get(url, expected_status=403)
+
+
+def test_a_force_proposes_a_later_date_and_the_national_team_refuses_then_agrees(client_request, national):
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    action = _published_to_durham(national)
+    due = action.current_due_date
+    client_request.login(manager)
+    page = client_request.get("/commitments/NC-01")
+    propose = "/commitments/NC-01/forces/durham/propose-date"
+    assert page.select_one(f"a[href='{propose}']") is not None
+    later = due + timedelta(days=30)
+    page = client_request.post_page(propose, {"proposed_due_date": [str(due.day), str(due.month), str(due.year)],
+                                              "reason": "Phones on order"})
+    assert "Propose a date after the current due date" in error_messages(page)
+    client_request.post(propose, {"proposed_due_date": [str(later.day), str(later.month), str(later.year)],
+                                  "reason": "Phones on order"})
+    client_request.get(propose, expected_status=302)  # one waits at a time
+
+    client_request.login(national)
+    page = client_request.get("/commitments/NC-01")
+    decide = page.select_one("#proposals + ul a")["href"]
+    page = client_request.post_page(decide, {"decision": "refuse", "reason": ""})
+    assert "Enter why the national team refuses the date" in error_messages(page)
+    client_request.post(decide, {"decision": "refuse", "reason": "Every other force lent phones"})
+    db.session.expire_all()
+    assert db.session.get(Action, action.id).current_due_date == due
+    client_request.post(decide, {"decision": "agree"}, expected_status=302)  # decided: says so, changes nothing
+    assert db.session.get(Action, action.id).current_due_date == due
+
+    client_request.login(manager)
+    client_request.post(propose, {"proposed_due_date": [str(later.day), str(later.month), str(later.year)],
+                                  "reason": "Phones delayed again"})
+    client_request.login(national)
+    decide = client_request.get("/commitments/NC-01").select_one("#proposals + ul a")["href"]
+    client_request.post(decide, {"decision": "agree"})
+    db.session.expire_all()
+    assert db.session.get(Action, action.id).current_due_date == later
+    elsewhere = factories.create_user("programme_manager", "kent")
+    client_request.login(elsewhere)
+    client_request.get(propose, expected_status=404)
+    client_request.get(decide, expected_status=404)
