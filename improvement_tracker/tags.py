@@ -49,6 +49,14 @@ def review_tag(state: str) -> Markup:
     return _REVIEW_TAGS[state]
 
 
+def national_tag(reference: str | None) -> Markup:
+    """A linked action's mark wherever actions are listed: the tag and its commitment's reference."""
+    if not reference:
+        return Markup("")
+    return Markup('<strong class="govuk-tag govuk-tag--turquoise app-national-tag">National commitment</strong> '
+                  '<span class="govuk-body-s">{}</span>').format(reference)
+
+
 def due(action: Any) -> Markup:
     """The current due date, and the original one when the action was re-planned."""
     text = govuk_date(action.current_due_date)
@@ -68,4 +76,4 @@ def counts_summary(counts: Any) -> str:
 
 
 GLOBALS = {"status_tag": status_tag, "rag_tag": rag_tag, "review_tag": review_tag, "due": due,
-           "counts_summary": counts_summary}
+           "counts_summary": counts_summary, "national_tag": national_tag}

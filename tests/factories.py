@@ -196,3 +196,22 @@ def assess_return(actor: User, quarterly_return, version, ratings: dict[str, str
     if review:
         return_reviews.mark_reviewed(db.session, quarterly_return, version, actor)
         db.session.commit()
+
+
+# --- national commitments ---------------------------------------------------------------------
+
+def publish_commitment(actor: User, force_codes: list[str], *, reference: str = "NC-01",
+                       title: str = "No victim without a phone for more than 24 hours", pillar_code: str = "P3",
+                       due: date | None = None) -> list[Action]:
+    """A commitment published to the chosen forces through the real service: their linked actions."""
+    from improvement_tracker.services import commitments
+
+    commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+        reference=reference, title=title, pillar_id=pillar(pillar_code).id,
+        due_date=due or clock.today() + timedelta(days=120), applies_to="chosen",
+        force_ids=[force(code).id for code in force_codes],
+        description="Return every victim's phone within 24 hours, or lend one.",
+        success_measure="Phones returned within 24 hours: 100 %"), actor)
+    members = commitments.publish(db.session, commitment, actor, clock.today())
+    db.session.commit()
+    return [db.session.get(Action, m.action_id) for m in members]

@@ -14,7 +14,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from improvement_tracker.models import Action, DueDateChange, Evidence, ProgressUpdate, User
+from improvement_tracker.models import (
+    Action,
+    Commitment,
+    CommitmentForce,
+    DueDateChange,
+    Evidence,
+    ProgressUpdate,
+    User,
+)
 from improvement_tracker.services import plan_rules
 from improvement_tracker.services.evidence import EvidenceCounts, no_evidence_reason
 
@@ -125,6 +133,15 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class NationalView:
+    """The national commitment a linked action carries: set by the national team."""
+
+    reference: str
+    title: str
+    active: bool  # still a member; a force taken off the commitment keeps its action
+
+
+@dataclass(frozen=True)
 class ActionPage:
     action: ActionView
     rag: plan_rules.Rag
@@ -133,15 +150,19 @@ class ActionPage:
     withdrawn: tuple[EvidenceView, ...]  # most recently withdrawn first
     evidence_counts: EvidenceCounts
     no_evidence_reason: str | None
+    national: NationalView | None = None
 
 
 def load(session: Session, action_id: int, today: date) -> ActionPage:
-    """Five queries, whatever the action holds."""
-    action = session.scalar(
-        select(Action).where(Action.id == action_id)
+    """Five queries, whatever the action holds (its national commitment, if any, read with it)."""
+    action, reference, title, membership = session.execute(
+        select(Action, Commitment.reference, Commitment.title, CommitmentForce.membership)
+        .outerjoin(CommitmentForce, CommitmentForce.action_id == Action.id)
+        .outerjoin(Commitment, Commitment.id == CommitmentForce.commitment_id)
+        .where(Action.id == action_id)
         .options(joinedload(Action.force), joinedload(Action.finding), joinedload(Action.signed_off_by),
                  joinedload(Action.declared_rag_by), selectinload(Action.milestones),
-                 selectinload(Action.due_date_changes).joinedload(DueDateChange.changed_by)))
+                 selectinload(Action.due_date_changes).joinedload(DueDateChange.changed_by))).one()
     milestones = {m.id: MilestoneView(m.id, m.title, m.due_date, m.completed_date,
                                       plan_rules.milestone_is_overdue(m.due_date, m.completed_date, today))
                   for m in action.milestones}
@@ -183,4 +204,5 @@ def load(session: Session, action_id: int, today: date) -> ActionPage:
         withdrawn=tuple(sorted((e for e in files if e.withdrawn_at is not None),
                                key=lambda e: (e.withdrawn_at, e.id), reverse=True)),
         evidence_counts=counts,
-        no_evidence_reason=no_evidence_reason(session, action) if action.status == "complete" else None)
+        no_evidence_reason=no_evidence_reason(session, action) if action.status == "complete" else None,
+        national=NationalView(reference, title, membership == "active") if reference else None)

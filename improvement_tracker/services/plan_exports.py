@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, Finding, Force, Pillar, User
+from improvement_tracker.models import Action, Commitment, CommitmentForce, Finding, Force, Pillar, User
 from improvement_tracker.services import evidence, plan_queries, plan_rules
 from improvement_tracker.services.plans import PRIORITY_LABELS
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
@@ -16,20 +16,22 @@ from improvement_tracker.services.tables import Table
 
 ACTION_HEADERS = ["Reference", "Title", "Pillar", "Finding", "Owner", "Owner email", "Status", "Computed RAG",
                   "Declared RAG", "Priority", "Start date", "Original due date", "Current due date",
-                  "Completed date"]
+                  "Completed date", "National commitment"]
 
 
-def _action_rows(session: Session, table: Table, actions: list[Action], today: date) -> Table:
+def _action_rows(session: Session, table: Table, found: list[tuple[Action, str | None]], today: date) -> Table:
+    """``found``: each action with its national commitment's reference (None for a force's own)."""
+    actions = [a for a, _ in found]
     rags = plan_queries.rags_for(session, actions, today)
     finding_ids = {a.finding_id for a in actions if a.finding_id}
     findings = dict(session.execute(select(Finding.id, Finding.reference).where(Finding.id.in_(finding_ids)))
                     .all()) if finding_ids else {}
-    for a in actions:
+    for a, national in found:
         table.add([
             a.reference, a.title, a.pillar.code, findings.get(a.finding_id, ""),
             a.owner.name if a.owner else "", a.owner.email if a.owner else "", STATUS_LABELS[a.status],
             (rags[a.id].rag or "").capitalize(), (a.declared_rag or "").capitalize(), PRIORITY_LABELS[a.priority],
-            a.start_date, a.original_due_date, a.current_due_date, a.completed_date,
+            a.start_date, a.original_due_date, a.current_due_date, a.completed_date, national or "",
         ])
     return table
 
@@ -43,18 +45,21 @@ def force_plan(session: Session, force: Force, filters: plan_queries.PlanFilters
         query.with_only_columns(
             Action.id, Action.reference, Action.title, Pillar.code, Finding.reference, User.name, User.email,
             Action.status, Action.current_due_date, Action.last_update_at, Action.declared_rag, Action.priority,
-            Action.start_date, Action.original_due_date, Action.completed_date, maintain_column_froms=True)
+            Action.start_date, Action.original_due_date, Action.completed_date, Commitment.reference,
+            maintain_column_froms=True)
         .outerjoin(Finding, Finding.id == Action.finding_id).outerjoin(User, User.id == Action.owner_id)
+        .outerjoin(CommitmentForce, CommitmentForce.action_id == Action.id)
+        .outerjoin(Commitment, Commitment.id == CommitmentForce.commitment_id)
         .order_by(Pillar.display_order, Action.reference)).all()
     late = plan_queries.force_actions_with_overdue_milestones(session, force.id, today) if rows else set()
     table = Table("plan", f"{force.name} improvement plan", list(ACTION_HEADERS))
     for (action_id, reference, title, pillar, finding, owner, email, status, due, last_update, declared, priority,
-         start, original_due, completed) in rows:
+         start, original_due, completed, national) in rows:
         computed = plan_rules.compute_rag(status=status, due_date=due, last_update_at=last_update,
                                    has_overdue_milestone=action_id in late, today=today)
         table.add([reference, title, pillar, finding or "", owner or "", email or "", STATUS_LABELS[status],
                    (computed or "").capitalize(), (declared or "").capitalize(), PRIORITY_LABELS[priority],
-                   start, original_due, due, completed])
+                   start, original_due, due, completed, national or ""])
     return table
 
 

@@ -15,7 +15,18 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from improvement_tracker import security
-from improvement_tracker.models import Action, AuditEvent, DeepDive, Finding, Force, Milestone, Pillar, User
+from improvement_tracker.models import (
+    Action,
+    AuditEvent,
+    Commitment,
+    CommitmentForce,
+    DeepDive,
+    Finding,
+    Force,
+    Milestone,
+    Pillar,
+    User,
+)
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.services import evidence, plan_rules, reference_admin
 from improvement_tracker.services.evidence import EvidenceCounts
@@ -63,6 +74,14 @@ def filtered_actions(force: Force, filters: PlanFilters, today: date):
     return query
 
 
+def with_commitment(query):
+    """``query`` with each action's national commitment reference (None for a force's own action) as
+    one more column: an outer join, so a list reads the links in the query it already makes."""
+    return (query.outerjoin(CommitmentForce, CommitmentForce.action_id == Action.id)
+            .outerjoin(Commitment, Commitment.id == CommitmentForce.commitment_id)
+            .add_columns(Commitment.reference.label("commitment")))
+
+
 # --- one row per action, as lists show it -------------------------------------------------
 
 @dataclass(frozen=True)
@@ -77,10 +96,13 @@ class ActionRow:
     declared_rag: str | None
     rag: plan_rules.Rag
     evidence: EvidenceCounts
+    commitment: str | None = None  # the national commitment's reference, for a linked action
 
 
-def _rows(session: Session, actions: list[Action], today: date) -> list[ActionRow]:
-    """Each action's computed RAG (one query for late milestones) and evidence counts (one query)."""
+def _rows(session: Session, actions: list[Action], today: date,
+          commitment: Mapping[int, str | None]) -> list[ActionRow]:
+    """Each action's computed RAG (one query for late milestones) and evidence counts (one query);
+    ``commitment`` is each linked action's commitment reference, read with the actions."""
     late = overdue_milestone_action_ids(session, actions, today)
     counts = evidence.counts_for_actions(session, [a.id for a in actions])
     return [ActionRow(a.id, a.reference, a.title, a.owner.name if a.owner else None, a.status, a.original_due_date,
@@ -88,7 +110,7 @@ def _rows(session: Session, actions: list[Action], today: date) -> list[ActionRo
                       plan_rules.explain_rag(status=a.status, due_date=a.current_due_date,
                                              last_update_at=a.last_update_at,
                                              has_overdue_milestone=a.id in late, today=today),
-                      counts[a.id])
+                      counts[a.id], commitment.get(a.id))
             for a in actions]
 
 
@@ -176,11 +198,12 @@ def force_plan(session: Session, force: Force, args: Mapping[str, str], *, page:
     ordered = ordered.outerjoin(Finding, Finding.id == Action.finding_id).order_by(
         Pillar.display_order, Finding.reference.is_(None), Finding.reference, Action.reference)
     actions = list(session.execute(
-        ordered.add_columns(Finding.id, Finding.reference, Finding.title).limit(page_size)
+        with_commitment(ordered.add_columns(Finding.id, Finding.reference, Finding.title)).limit(page_size)
         .offset((page - 1) * page_size)).all())
-    rows = {row.id: row for row in _rows(session, [a for a, *_ in actions], today)}
+    rows = {row.id: row for row in _rows(session, [a for a, *_ in actions], today,
+                                         {a.id: national for a, *_, national in actions})}
     groups: list[PillarGroup] = []
-    for action, finding_id, finding_reference, finding_title in actions:
+    for action, finding_id, finding_reference, finding_title, _national in actions:
         if not groups or groups[-1].code != action.pillar.code:
             groups.append(PillarGroup(action.pillar.code, action.pillar.name))
         pillar_group = groups[-1]
@@ -219,16 +242,18 @@ class MyActions:
         return self.overdue + self.due_soon + self.rest
 
 
-def my_open_actions(session: Session, user: User) -> list[Action]:
-    return list(session.scalars(
-        security.visible_actions(user)
+def my_open_actions(session: Session, user: User) -> list[tuple[Action, str | None]]:
+    """The owner's open actions, most urgent first, each with its national commitment's reference."""
+    return [(action, national) for action, national in session.execute(
+        with_commitment(security.visible_actions(user))
         .where(Action.owner_id == user.id, plan_rules.open_sql())
-        .order_by(Action.current_due_date.is_(None), Action.current_due_date, Action.reference)))
+        .order_by(Action.current_due_date.is_(None), Action.current_due_date, Action.reference))]
 
 
 def my_actions(session: Session, user: User, today: date) -> MyActions:
     """The owner's open actions, most urgent first."""
-    rows = _rows(session, my_open_actions(session, user), today)
+    found = my_open_actions(session, user)
+    rows = _rows(session, [a for a, _ in found], today, {a.id: national for a, national in found})
     finished = session.scalar(
         select(func.count()).select_from(Action).where(Action.owner_id == user.id, plan_rules.closed_sql()))
     overdue = [a for a in rows if plan_rules.is_overdue(a.status, a.current_due_date, today)]

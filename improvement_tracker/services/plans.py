@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Action, DeepDive, DueDateChange, Finding, Force, Pillar, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.models.plans import FINDING_TYPES, PRIORITIES
-from improvement_tracker.services import audit, inputs, plan_rules
+from improvement_tracker.services import audit, commitments, inputs, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 FINDING_TYPE_LABELS = {
@@ -163,6 +163,8 @@ def create_action(
     else:
         pillar_id = _pillar(session, fields.pillar_id).id
     values = _action_values(session, force.id, fields, pillar_id)
+    if refusal := commitments.reference_refusal(session, values["reference"]):
+        raise ServiceError(refusal, "reference")
     _check_unique_reference(session, force.id, values["reference"], None)
     _plausible(values["start_date"], "start_date", "Start date")
     _plausible(due_date, "due_date", "Due date")
@@ -216,6 +218,8 @@ def _check_unique_reference(session: Session, force_id: int, reference: str, act
 def update_action(session: Session, action: Action, fields: ActionFields, *, actor: User) -> dict:
     pillar_id = action.finding.pillar_id if action.finding else _pillar(session, fields.pillar_id).id
     values = _action_values(session, action.force_id, fields, pillar_id)
+    commitments.refuse_locked(session, action, {name: values[name] for name in commitments.LOCKED_FIELDS
+                                                if name in values})
     _check_unique_reference(session, action.force_id, values["reference"], action.id)
     _plausible(values["start_date"], "start_date", "Start date")
     _check_dates(values["start_date"], action.current_due_date, "start_date")
@@ -233,11 +237,15 @@ def update_action(session: Session, action: Action, fields: ActionFields, *, act
     return changes
 
 
-def change_due_date(session: Session, action: Action, new_date: date, reason: str, *, actor: User) -> None:
-    """Move the due date, keeping the old one and why in the re-plan history."""
+def change_due_date(session: Session, action: Action, new_date: date, reason: str, *, actor: User,
+                    national: bool = False) -> None:
+    """Move the due date, keeping the old one and why in the re-plan history. A national commitment's
+    date is the national team's: only their decisions (``national``) move it."""
     reason = (reason or "").strip()
     if new_date is None:
         raise ServiceError("Enter the new due date", "due_date")
+    if not national:
+        commitments.refuse_locked(session, action, {"due_date": new_date})
     if plan_rules.is_closed(action.status):
         raise ServiceError("This action is finished: its due date can no longer change", "due_date")
     if new_date == action.current_due_date:

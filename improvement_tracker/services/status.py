@@ -19,7 +19,7 @@ from improvement_tracker import security
 from improvement_tracker.models import Action, ProgressUpdate, User
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.security import MANAGER, SIGNER, WORKER, Refusal
-from improvement_tracker.services import audit, clock, evidence, plan_rules
+from improvement_tracker.services import audit, clock, commitments, evidence, plan_rules
 from improvement_tracker.services.audit import ServiceError
 
 STATUS_LABELS = {
@@ -77,9 +77,11 @@ def refusal(user: User, action: Action, transition: Transition) -> Refusal | Non
     return security.transition_refusal(user, action, transition.who)
 
 
-def available(user: User, action: Action) -> list[Transition]:
-    """The moves this user can make on this action now, for the action page's buttons."""
-    return [t for t in TRANSITIONS.values() if action.status in t.sources and refusal(user, action, t) is None]
+def available(user: User, action: Action, *, national: bool = False) -> list[Transition]:
+    """The moves this user can make on this action now, for the action page's buttons. ``national``:
+    the action is an active national commitment, which the force cannot close as not needed."""
+    return [t for t in TRANSITIONS.values() if action.status in t.sources and refusal(user, action, t) is None
+            and not (national and t.target == "closed_not_needed")]
 
 
 def apply(session: Session, action: Action, slug: str, note: str, *, actor: User,
@@ -94,6 +96,8 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
             f"This action is {STATUS_LABELS[action.status].lower()}: it cannot be moved that way now"
         )
     audit.enforce(refusal(actor, action, transition))
+    if transition.target == "closed_not_needed" and (why := commitments.close_refusal(session, action)):
+        raise ServiceError(why)
     note = (note or "").strip()
     if transition.note_required and not note:
         raise ServiceError(transition.note_error, "note")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from improvement_tracker import security
@@ -20,6 +20,7 @@ from improvement_tracker.forms.plans import (
 from improvement_tracker.models import Action, Finding, Force, Milestone
 from improvement_tracker.services import (
     clock,
+    commitments,
     evidence,
     kept,
     milestones,
@@ -62,11 +63,24 @@ def _action_form(force_id: int, obj: Action | None = None, finding: Finding | No
     return form
 
 
-def _action_fields(form: ActionForm) -> plans.ActionFields:
+def _action_fields(form: ActionForm, locked: Action | None = None) -> plans.ActionFields:
+    """The form's answers. ``locked``: a national commitment's linked action, whose national fields
+    are not on the form; they are the stored values, unless a request sends them anyway (then the
+    service refuses the change, saying why)."""
+    def value(name: str, stored):
+        if locked is None:
+            return form[name].data
+        sent = request.form.get(name)
+        if sent is None:
+            return stored
+        return whole_number(sent) if name == "pillar_id" else sent
+
     return plans.ActionFields(
-        reference=form.reference.data, title=form.title.data, pillar_id=form.pillar_id.data,
+        reference=value("reference", locked and locked.reference), title=value("title", locked and locked.title),
+        pillar_id=value("pillar_id", locked and locked.pillar_id),
         owner_id=form.owner_id.data or None, priority=form.priority.data,
-        description=form.description.data or "", success_measure=form.success_measure.data or "",
+        description=value("description", locked and locked.description) or "",
+        success_measure=value("success_measure", locked and locked.success_measure) or "",
         start_date=form.start_date.data,
     )
 
@@ -104,7 +118,8 @@ def show(action: Action):
     can_manage = security.can_manage_plan(user, action.force_id)
     return render_template(
         "actions/show.html", action=page.action, page=page, rag=page.rag,
-        transitions=status.available(user, action), can_manage=can_manage,
+        transitions=status.available(user, action, national=bool(page.national and page.national.active)),
+        can_manage=can_manage,
         can_work=security.can_work_on_action(user, action),
         can_see_plan=can_manage or user.role == security.OVERSIGHT,
         can_upload=security.may_upload_evidence(user, action),
@@ -118,20 +133,32 @@ def show(action: Action):
 def edit(action: Action):
     form = _action_form(action.force_id, obj=action, finding=action.finding)
     del form.due_date  # moved only through "Change due date", which keeps a reason
+    national = commitments.linked(db.session, action)
+    shown = [name for name in commitments.LOCKED_FIELDS if name != "due_date"]
+    if national is not None:
+        # What the national team set is shown as text, not offered as inputs the force cannot change.
+        for name in shown:
+            delattr(form, name)
 
     def save():
-        changes = plans.update_action(db.session, action, _action_fields(form), actor=me())
+        changes = plans.update_action(db.session, action, _action_fields(form, action if national else None),
+                                      actor=me())
         commit("Action saved" if changes else "Nothing was changed")
         return _to_action(action)
 
     return edit_page(form, "actions/form.html", save, obj=action, object_type="action", noun="action",
-                     force=action.force, finding=action.finding, action=action)
+                     force=action.force, finding=action.finding, action=action, national=national,
+                     national_reason=f"{commitments.NATIONAL}: {commitments.locked_reason(shown)}")
 
 
 @bp.route("/actions/<int:action_id>/due-date", methods=["GET", "POST"])
 @action_route(security.manages_action)
 def due_date(action: Action):
     form = DueDateForm()
+    if request.method == "GET" and commitments.linked(db.session, action) is not None:
+        # Nothing to fill in: say why on the action page rather than offer a form that is always refused.
+        flash(f"{commitments.locked_message('due_date')}.", "error")
+        return _to_action(action)
 
     def save():
         plans.change_due_date(db.session, action, form.due_date.data, form.reason.data, actor=me())
@@ -197,6 +224,9 @@ def change_status(action: Action, slug: str):
     back = refused(status.refusal(user, action, transition), url_for("actions.show", action_id=action.id))
     if back is not None:
         return back
+    if transition.target == "closed_not_needed" and (why := commitments.close_refusal(db.session, action)):
+        flash(f"{why}.", "error")
+        return _to_action(action)
     form, evidence_counts = _transition_form(action, transition)
 
     def save():

@@ -134,7 +134,7 @@ def test_force_exports_round_trip_with_injection_neutralised(client_request, pla
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="avon-and-somerset-overdue')
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue"]
+    assert rows[0] == ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue", "National commitment"]
     assert rows[1][:2] == ["AS-1", "'-cmd|' /C calc'!A0"] and rows[1][5] == "3"
     response = client_request.client.get("/forces/avon-and-somerset/dashboard/export/overdue-actions.xlsx")
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active

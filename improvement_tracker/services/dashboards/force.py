@@ -7,7 +7,17 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, DueDateChange, Evidence, Force, Milestone, Pillar, User
+from improvement_tracker.models import (
+    Action,
+    Commitment,
+    CommitmentForce,
+    DueDateChange,
+    Evidence,
+    Force,
+    Milestone,
+    Pillar,
+    User,
+)
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.services import clock, plan_rules
 from improvement_tracker.services.dashboards.assessments import Reviewed, own_cell
@@ -33,8 +43,11 @@ def force_dashboard(session: Session, today: date, force: Force, reviewed: Revie
     pillars = session.execute(select(Pillar.id, Pillar.code, Pillar.name).order_by(Pillar.display_order)).all()
     actions = session.execute(
         select(Action.id, Action.reference, Action.title, Action.pillar_id, Action.status, Action.current_due_date,
-               Action.last_update_at, Action.declared_rag, Action.declared_rag_reason, Action.owner_id, User.name)
-        .outerjoin(User, User.id == Action.owner_id).where(Action.force_id == force.id)
+               Action.last_update_at, Action.declared_rag, Action.declared_rag_reason, Action.owner_id, User.name,
+               Commitment.reference.label("commitment"))
+        .outerjoin(User, User.id == Action.owner_id)
+        .outerjoin(CommitmentForce, CommitmentForce.action_id == Action.id)  # a linked action is marked
+        .outerjoin(Commitment, Commitment.id == CommitmentForce.commitment_id).where(Action.force_id == force.id)
         .order_by(Action.reference)).all()
     milestones = session.execute(
         select(Milestone.action_id, Milestone.due_date, Milestone.completed_date)
@@ -69,10 +82,11 @@ def force_dashboard(session: Session, today: date, force: Force, reviewed: Revie
     figures = headline(cells)
 
     overdue_table = Table("overdue-actions", "Overdue actions, longest overdue first",
-                          ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue"], numeric=frozenset({5}))
+                          ["Action", "Title", "Pillar", "Owner", "Due", "Days overdue", "National commitment"],
+                          numeric=frozenset({5}))
     for a in overdue:
         overdue_table.add([a.reference, a.title, pillar_codes.get(a.pillar_id, ""), a.name or "No owner",
-                           a.current_due_date, plan_rules.days_overdue(a.current_due_date, today)],
+                           a.current_due_date, plan_rules.days_overdue(a.current_due_date, today), a.commitment or ""],
                           {0: ("actions.show", {"action_id": a.id})})
 
     owners: dict[int, list] = {}

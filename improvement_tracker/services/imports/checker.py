@@ -14,6 +14,8 @@ Rules an import keeps:
 - An owner email that is not a user anywhere can become a new action owner when the person
   importing confirms it; one that belongs to another force, or to a deactivated account, is
   an error.
+- A row that would create, re-date or change what the national team set on a national commitment's
+  linked action is left out whole and reported (imports.national).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from improvement_tracker.services.imports.cells import (
     label_key,
     show,
 )
+from improvement_tracker.services.imports.national import NationalRows
 from improvement_tracker.services.imports.report import Found, ImportReport, Item, NewOwner, Problem, SheetSummary
 from improvement_tracker.services.imports.row import Row
 from improvement_tracker.services.imports.sheets import ParsedFile, read
@@ -72,6 +75,7 @@ class _Checker:
         self.actions = self._by_reference(session.scalars(
             select(Action).where(Action.force_id == force.id).options(selectinload(Action.milestones))))
         self.people = {u.email.lower(): u for u in session.scalars(select(User).where(User.force_id == force.id))}
+        self.national = NationalRows(session, force.id)
 
         self.file_deep_dives: dict[str, Found] = {}
         self.file_findings: dict[str, Found] = {}
@@ -275,6 +279,9 @@ class _Checker:
         if self.duplicate(row, key, seen, f"The reference {reference}", "reference"):
             return
         existing: Action | None = self.actions.get(key)
+        if existing is None and (refusal := self.national.create_refusal(reference)):
+            row.problem("reference", refusal, warning=True)
+            return
 
         finding = self.resolve_finding(row, finding_ref) if finding_ref else None
         pillar_id = self.pillar(row, required=finding is None and finding_ref is None and existing is None)
@@ -389,6 +396,9 @@ class _Checker:
             "title": "Title", "description": "Description", "success_measure": "Success measure",
             "owner": "Owner", "priority": "Priority", "pillar_id": "Pillar", "start_date": "Start date",
             "due_date": "Due date"}))
+        if refusal := self.national.update_refusal(action, changes):
+            row.problem("reference", refusal, warning=True)  # the whole row is left out: nothing of it changes
+            return
         self.add(row, "update" if changes else "unchanged", action.reference, v["title"],
                  pillar_change or action.pillar_id, {**wanted, "reference": action.reference}, action.id, changes)
 
