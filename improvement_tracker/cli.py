@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
                 f"Demo data loaded: {counts['forces']} forces, {counts['findings']} findings, "
                 f"{counts['actions']} actions, {counts['milestones']} milestones, "
                 f"{counts['progress_updates']} progress updates, {counts.get('outcome_figures', 0)} outcome "
-                "figures, and a year of daily snapshots."
+                f"figures, {counts.get('commitments', 0)} national commitments and a year of daily snapshots."
             )
         else:
             click.echo("Demo data already present: nothing added.")

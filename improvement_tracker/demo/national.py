@@ -34,9 +34,10 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from improvement_tracker.demo.commitments import write_generated_commitments
 from improvement_tracker.demo.counts import plan_rows
 from improvement_tracker.demo.national_evidence import write_evidence
-from improvement_tracker.demo.national_people import PASSWORD, admin_email, sign_ins, write_people
+from improvement_tracker.demo.national_people import DOMAIN, PASSWORD, admin_email, sign_ins, write_people
 from improvement_tracker.demo.national_plans import write_plans
 from improvement_tracker.demo.national_reminders import replay_reminders
 from improvement_tracker.demo.national_returns import write_national_returns
@@ -46,6 +47,7 @@ from improvement_tracker.demo.outcomes import write_national_outcomes
 from improvement_tracker.models import (
     Action,
     AuditEvent,
+    Commitment,
     Evidence,
     Force,
     Notification,
@@ -86,7 +88,8 @@ def counts(session: Session) -> dict[str, int]:
             "re-plans": plan["due_date_changes"], "evidence files": count(Evidence), "audit events": count(AuditEvent),
             "emails": count(Notification), "reminder items": count(ReminderClaim),
             "snapshot rows": count(ProgressSnapshot), "quarterly returns": count(QuarterlyReturn),
-            "return versions": count(ReturnVersion), "outcome figures": count(OutcomeFigure)}
+            "return versions": count(ReturnVersion), "outcome figures": count(OutcomeFigure),
+            "national commitments": count(Commitment)}
 
 
 def generate(session: Session, *, forces: int, actions_per_force: int, seed: int, today: date,
@@ -104,6 +107,9 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
         if write_national_returns(Generation(session, seed, today), only_if_none=True):
             say("quarterly returns added to the dataset generated before them")
             plan_version.bump_every_force(session)
+            commit()
+        if write_generated_commitments(session, seed, today, DOMAIN, only_if_none=True):
+            say("national commitments added to the dataset generated before them")
             commit()
         return GenerateResult(False, seed, PASSWORD, sign_ins(session, seed), counts(session))
     chosen = list(session.scalars(select(Force).order_by(Force.name).limit(forces)))
@@ -127,6 +133,9 @@ def generate(session: Session, *, forces: int, actions_per_force: int, seed: int
 
     people = timed("people", lambda: write_people(gen, chosen, max(3, actions_per_force // 20)))
     timed("plans, history and evidence", plans_history_and_evidence)
+    # Through the services, which mark each force's plan as changed: before the snapshots, so the
+    # trend carries them.
+    timed("national commitments", lambda: write_generated_commitments(session, seed, today, DOMAIN))
     plan_version.bump_every_force(session)  # the plans were inserted without the services
     commit()
     # Fresh planner statistics after a bulk load (autovacuum would get there, later).

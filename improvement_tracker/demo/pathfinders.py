@@ -29,12 +29,14 @@ from sqlalchemy.orm import Session, scoped_session
 from improvement_tracker.demo.accounts import (
     ADMIN,
     DEMO_PASSWORD,
+    OVERSIGHT,
     OWNER_AREAS,
     PATHFINDERS,
     TEAMS,
     DemoAccount,
     accounts,
 )
+from improvement_tracker.demo.commitments import accounts_made_by, national_accounts, schedule_demo_commitments
 from improvement_tracker.demo.content import (
     DEEP_DIVE_LEAD,
     DEEP_DIVE_PERIOD,
@@ -45,7 +47,7 @@ from improvement_tracker.demo.content import (
     ActionTemplate,
     FindingTemplate,
 )
-from improvement_tracker.demo.counts import plan_rows
+from improvement_tracker.demo.counts import commitment_rows, plan_rows
 from improvement_tracker.demo.notes import CORE_SCENARIOS, DEMO_NO_EVIDENCE_REASON, PROFILES
 from improvement_tracker.demo.outcomes import schedule_pathfinder_outcomes
 from improvement_tracker.demo.returns import schedule_pathfinder_returns
@@ -140,9 +142,10 @@ class _Builder:
             raise ValueError(f"Reference data is missing ({', '.join(missing) or 'pillars'}): run the migrations")
 
         people: dict[str, User] = {}
-        admin_at = self.moment(-365, 30)
+        admin_at = self.moment(accounts_made_by(self.today), 30)
         people[ADMIN.email] = self._user(ADMIN, None, admin_at)
-        for offset, account in enumerate(accounts()[1:], start=1):
+        # The other forces' teams (left out of the sign-in table) work their national commitments.
+        for offset, account in enumerate(accounts()[1:] + national_accounts(session, PATHFINDERS), start=1):
             people[account.email] = self._user(account, people[ADMIN.email], admin_at + timedelta(minutes=offset))
 
         for index, code in enumerate(PATHFINDERS):
@@ -153,6 +156,8 @@ class _Builder:
         schedule_pathfinder_returns(self, forces, pillars, people)
         # Their outcome figures from April 2019: the history loaded a year ago, each quarter since on time.
         schedule_pathfinder_outcomes(self, forces, people)
+        # NC-01 across all 43 forces (due 31 March 2023) and NC-02 in progress (demo.commitments).
+        schedule_demo_commitments(self, pillars, people)
         self.run()
 
     def _user(self, account: DemoAccount, actor: User | None, when: datetime) -> User:
@@ -334,6 +339,7 @@ def _counts(session: Session) -> dict[str, int]:
                                           .where(QuarterlyReturn.force_id.in_(force_ids))) or 0,
         "outcome_figures": session.scalar(select(func.count()).select_from(OutcomeFigure)
                                           .where(OutcomeFigure.force_id.in_(force_ids))) or 0,
+        **commitment_rows(session, [OVERSIGHT.email]),
     }
 
 

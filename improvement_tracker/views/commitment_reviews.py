@@ -79,9 +79,9 @@ def propose_date(reference: str, code: str):
 @bp.route("/commitments/<reference>/proposals/<int:proposal_id>", methods=["GET", "POST"])
 def decide(reference: str, proposal_id: int):
     commitment = security.commitment_or_404(db.session, me(), reference)
-    security.require(security.may_decide_for_commitments(me()))
     proposal = security.proposal_or_404(db.session, commitment, proposal_id)
-    _, member, action = _member(reference, proposal.member.force.code)
+    _, member, action = _member(reference, proposal.member.force.code)  # another force's: not found
+    security.require(security.may_decide_for_commitments(me()))
     back = _back(commitment)
     if proposal.state != "pending":
         return refused(security.Refusal("This proposal has already been decided"), back)

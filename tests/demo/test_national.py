@@ -36,7 +36,8 @@ def fingerprint() -> list[tuple]:
 
 def test_a_plan_per_force_with_a_consistent_history(app, tmp_path):
     result = generate(tmp_path)
-    assert result.created and result.counts["actions"] == 30 and result.counts["forces with plans"] == 2
+    # 15 actions of each force's own, and the two national commitments each force carries.
+    assert result.created and result.counts["actions"] == 34 and result.counts["forces with plans"] == 2
     actions = list(db.session.scalars(select(Action)))
     assert {a.status for a in actions} >= {"not_started", "in_progress", "complete"}
     for action in actions:
@@ -48,8 +49,11 @@ def test_a_plan_per_force_with_a_consistent_history(app, tmp_path):
         assert (action.status == "complete") == (action.completed_date is not None) == (
             action.signed_off_by_id is not None)
         assert action.owner.force_id == action.force_id
-        assert 2 <= len(action.milestones) <= 6
-        assert action.finding.force_id == action.force_id
+        if action.finding is None:  # a national commitment's action: no finding, no generated milestones
+            assert action.reference.startswith("NC-")
+        else:
+            assert 2 <= len(action.milestones) <= 6
+            assert action.finding.force_id == action.force_id
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action_id == action.id, AuditEvent.event == "action.created")) == 1
     # Evidence files are real, in storage, with the size and hash the rows say.
@@ -103,7 +107,7 @@ def test_the_same_seed_twice_adds_nothing_and_gives_the_same_plans(app, tmp_path
     assert not again.created and national.counts(db.session) == counts
     # Another seed sits beside it without clashing.
     other = generate(tmp_path, seed=4, forces=1, actions=5)
-    assert other.created and other.counts["actions"] == 35
+    assert other.created and other.counts["actions"] == 41
     db.session.remove()
     _empty_tables()
     generate(tmp_path)
@@ -114,7 +118,7 @@ def test_the_command_generates_and_is_refused_in_production(app, database_url, t
     result = invoke(app, ["demo", "generate", "--forces", "1", "--actions-per-force", "5", "--seed", "9",
                           "--snapshot-days", "2", "--reminder-days", "0"])
     assert result.exit_code == 0, result.output
-    assert "Generated seed 9" in result.stdout and "5 actions" in result.stdout
+    assert "Generated seed 9" in result.stdout and "7 actions" in result.stdout  # 5 and 2 commitments
     assert "Password for every generated account: generated password 2026" in result.stdout
     again = invoke(app, ["demo", "generate", "--forces", "1", "--actions-per-force", "5", "--seed", "9"])
     assert "Seed 9 is already generated: nothing added." in again.stdout

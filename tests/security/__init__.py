@@ -14,6 +14,7 @@ the app's url_map, so a new route that no case covers fails a test.
 | test_sessions.py             | fixation, cookie flags, throttling, ending sessions           |
 | test_headers.py              | security headers on every response, HSTS only over HTTPS      |
 | test_static_checks.py        | the dependency audit fails on a known vulnerability           |
+| test_commitments_attacks.py  | national commitments: publishing twice, force roles, odd input |
 
 The whole-matrix check of every route × role × own/other force is tests/views/test_access_matrix.py;
 this suite adds what it does not cover and checks that its policy holds for every id-taking route.

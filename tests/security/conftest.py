@@ -45,14 +45,20 @@ FIRST_TABLE = {"dashboards.national_export": "completion", "dashboards.pillar_ex
 # URL parts that name something stored (a force, a plan object, a person, an email, an upload, a
 # return). A quarter's slug (``period``) is no secret, but beside ``code`` it names that force's
 # return, and ``number`` and ``question_id`` that return's versions and the questions about them.
+# A national commitment's ``reference`` ("NC-10") is no force's, but a programme manager may open only
+# the published ones their force carries: behind it is what one force carries and another does not.
 OBJECT_ARGS = {"code", "deep_dive_id", "finding_id", "action_id", "milestone_id", "evidence_id", "key",
-               "user_id", "notification_id", "pillar_code", "pillar", "period", "number", "question_id"}
+               "user_id", "notification_id", "pillar_code", "pillar", "period", "number", "question_id",
+               "reference", "proposal_id"}
 # Routes whose <key> is the national team's pending file of outcome figures (World.outcome_key), not a
 # force's pending plan import.
 OUTCOME_KEY = ("outcome_imports.",)
 # Routes that begin something for a quarter: sent the quarter before the return's, which no force
 # has started, so that a valid form does start something.
 UNSTARTED_PERIOD = {"returns.start"}
+# Routes whose <reference> is the scope's draft commitment (only a draft can be changed or published);
+# every other route's is the commitment published to the scope's force alone.
+DRAFT_REFERENCE = {"commitments.edit", "commitments.publish"}
 
 
 # --- the world: one plan per force ---------------------------------------------------------
@@ -75,6 +81,11 @@ class Scope:
     # question from the national team not yet answered.
     period: str = ""  # its quarter's slug, "2026-27-q2"
     question_id: int = 0
+    # National commitments: one published to this force alone (it carries a linked action in the
+    # plan), and a draft that would apply to this force alone.
+    commitment: str = ""
+    draft: str = ""
+    proposal_id: int = 0  # the force's proposal of a later date for its commitment, waiting
 
     @property
     def force_id(self) -> int:
@@ -217,11 +228,90 @@ def import_dir(app, tmp_path):
     app.config.pop("OUTCOME_IMPORT_DIR")
 
 
+# The commitments of each scope's force: (published to it alone, a draft for it alone).
+COMMITMENTS = {OWN: ("NC-10", "NC-11"), OTHER: ("NC-20", "NC-21")}
+# A reference no commitment of the world has, for a new one.
+NEW_COMMITMENT = "NC-99"
+
+
+def commitment_due() -> date:
+    return clock.today() + timedelta(days=120)
+
+
+def add_commitments(force_code: str, national: User) -> tuple[str, str]:
+    """The national team's commitments for the force, made through the service: one published (so the
+    force's plan carries its linked action), one left a draft. Made before the force has a programme
+    manager, so the linked action has no owner yet and the world's programme managers own nothing of
+    the national team's (an administrator may still move them to another force)."""
+    from improvement_tracker.services import commitments
+
+    published, draft = COMMITMENTS[force_code]
+    mark = marker(force_code)
+    for reference in (published, draft):
+        commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
+            reference=reference, title=f"Commitment {reference} {mark}", pillar_id=factories.pillar("P3").id,
+            due_date=commitment_due(), applies_to="chosen", force_ids=[factories.force(force_code).id],
+            description=f"What {mark} will do"), national)
+        if reference == published:
+            commitments.publish(db.session, commitment, national, clock.today())
+    db.session.commit()
+    return published, draft
+
+
+def _commitment_action(scope: Scope):
+    from improvement_tracker.models import Action
+    from improvement_tracker.services import commitments
+
+    commitment = commitments.by_reference(db.session, scope.commitment)
+    member = commitments.member_of(db.session, commitment, scope.force_id)
+    return commitment, member, db.session.get(Action, member.action_id)
+
+
+def propose_later_date(scope: Scope) -> int:
+    """The force's programme manager proposes a later date for its commitment: one waits."""
+    from improvement_tracker.services import commitment_reviews
+
+    commitment, member, action = _commitment_action(scope)
+    proposal = commitment_reviews.propose(db.session, commitment, member, action,
+                                          action.current_due_date + timedelta(days=30), "Phones on order", scope.pm)
+    db.session.commit()
+    return proposal.id
+
+
+def _no_proposal_waiting(world: World, scope: Scope) -> None:
+    """The national team refuses the waiting proposal, so the force may propose again."""
+    from improvement_tracker.services import commitment_reviews
+
+    commitment, member, action = _commitment_action(scope)
+    if (waiting := commitment_reviews.pending_proposal(db.session, member)) is not None:
+        commitment_reviews.decide(db.session, commitment, waiting, action, False, "Not yet", world.oversight)
+        db.session.commit()
+
+
+def _signed_off_commitment(world: World, scope: Scope) -> None:
+    """The force's commitment action signed off (asked for by its manager, given by an administrator)."""
+    from improvement_tracker.services import status
+
+    _, _, action = _commitment_action(scope)
+    if action.status == "not_started":
+        status.apply(db.session, action, "start", "", actor=scope.pm)
+    if action.status == "in_progress":
+        status.apply(db.session, action, "request-sign-off", "Done", actor=scope.pm)
+    if action.status == "awaiting_sign_off":
+        status.apply(db.session, action, "sign-off", "", actor=world.admin, no_evidence_reason="Seen the log")
+    db.session.commit()
+
+
 @pytest.fixture
 def world(app, import_dir) -> World:
     admin = factories.create_user("admin", None)
     oversight = factories.create_user("oversight", None)
+    made = {code: add_commitments(code, oversight) for code in (OWN, OTHER)}
     own, other = build_scope(OWN, oversight), build_scope(OTHER, oversight)
+    own.commitment, own.draft = made[OWN]
+    other.commitment, other.draft = made[OTHER]
+    for scope in (own, other):
+        scope.proposal_id = propose_later_date(scope)
     failed = Notification(recipient_id=own.owner.id, kind="digest", dedupe_key="failed", subject="Test",
                           items=[], status="failed", attempts=5)
     db.session.add(failed)
@@ -344,6 +434,10 @@ def route_url(app: Flask, endpoint: str, world: World, scope: Scope, **given) ->
             values[arg] = 1
         elif arg == "question_id":
             values[arg] = scope.question_id
+        elif arg == "reference":
+            values[arg] = scope.draft if endpoint in DRAFT_REFERENCE else scope.commitment
+        elif arg == "proposal_id":
+            values[arg] = scope.proposal_id
         elif arg in FIXED_ARGS:
             values[arg] = FIXED_ARGS[arg]
         else:
@@ -442,6 +536,14 @@ def _later_due_date(scope: Scope) -> list[str]:
     return _date(reporting_periods.by_slug(db.session, scope.period).ends_on + timedelta(days=40))
 
 
+def commitment_form(scope: Scope, reference: str, **changes) -> dict:
+    """A complete national commitment, applying to the scope's force alone (so force_ids is sent)."""
+    return {"reference": reference, "title": "Phones back within 24 hours", "pillar_id": str(factories.pillar("P3").id),
+            "description": "Return every phone within 24 hours", "success_measure": "Every phone back in a day",
+            "evidence_expected": "The phone log", "due_date": _date(commitment_due() + timedelta(days=30)),
+            "applies_to": "chosen", "cohort": "", "force_ids": [str(scope.force_id)], **changes}
+
+
 WRITES: dict[str, Write] = {
     "auth.sign_in": Write("anonymous", lambda w, s, b: {"email": s.owner.email, "password": factories.PASSWORD}),
     "auth.sign_out": Write("programme_manager", lambda w, s, b: {}),
@@ -528,6 +630,17 @@ WRITES: dict[str, Write] = {
         "name": "Charge rate", "definition": "Charges or summons for every 100 offences recorded",
         "source": "Home Office crime outcomes", "caveat": "Not the same cases: an indicator only"},
         params={"measure": "charge_rate"}),
+    # National commitments: the national team's (oversight and administrators).
+    "commitments.new": Write("oversight", lambda w, s, b: commitment_form(s, NEW_COMMITMENT)),
+    "commitments.edit": Write("oversight", lambda w, s, b: commitment_form(s, s.draft, title="Phones within a day")),
+    "commitments.publish": Write("oversight", lambda w, s, b: {}),
+    "commitment_reviews.completion": Write("oversight", lambda w, s, b: {"decision": "confirm"},
+                                           prepare=_signed_off_commitment),
+    "commitment_reviews.propose_date": Write("programme_manager", lambda w, s, b: {
+        "proposed_due_date": _date(commitment_due() + timedelta(days=60)), "reason": "Phones are on order"},
+        prepare=_no_proposal_waiting),
+    "commitment_reviews.decide": Write("oversight", lambda w, s, b: {
+        "decision": "refuse", "reason": "Every other force lent phones"}),
 }
 
 

@@ -42,9 +42,16 @@ PUBLIC = {"auth.index", "auth.sign_in", "auth.sign_out", "health.healthz", "heal
 FOREIGN = marker(OTHER)
 # What oversight writes, on every force's returns: its own assessments, questions and reviews,
 # never a force's plan or a force's words; and the national team's files of every force's outcome
-# figures (its own uploads, which no one else can open).
+# figures (its own uploads, which no one else can open); and the national commitments it drafts and
+# publishes (no force's plan until published, then every force's it applies to).
 OVERSIGHT_WRITES = {"return_reviews.assess", "return_reviews.ask", "return_reviews.review",
-                    "outcome_imports.upload", "outcome_imports.preview", "outcome_imports.cancel"}
+                    "outcome_imports.upload", "outcome_imports.preview", "outcome_imports.cancel",
+                    "commitments.new", "commitments.edit", "commitments.publish",
+                    "commitment_reviews.completion", "commitment_reviews.decide"}
+# Routes whose object is a national commitment: the matrix opens the same one (NC-01, carried by its
+# home force) in both columns, so the other force's case is tested below
+# (test_a_commitment_another_force_carries_and_every_draft_are_not_found).
+COMMITMENT_ARG = "reference"
 
 
 def _text(response) -> str:
@@ -66,6 +73,8 @@ def test_every_route_naming_a_stored_object_hides_other_forces(app):
         if object_args(rule):
             checked += 1
             for role in ("programme_manager", "action_owner"):
+                if role == "programme_manager" and COMMITMENT_ARG in rule.arguments:
+                    continue
                 assert route.cells[role][1] == 404, f"{rule.endpoint}: {role} must get 404 for another force"
         if "POST" in methods(rule) and rule.endpoint not in {"notifications.preferences", *OVERSIGHT_WRITES}:
             assert route.cells["oversight"][1] in (403, 404), f"oversight must not change {rule.endpoint}"
@@ -99,6 +108,46 @@ def test_a_complete_form_aimed_at_another_force_is_refused_and_writes_nothing(ap
         if fingerprint(app) != before:
             wrong.append(f"POST {url} changed what is stored")
     assert wrong == [], "\n".join(wrong)
+
+
+# --- national commitments: what one force carries and another does not ----------------------
+
+def test_a_commitment_another_force_carries_and_every_draft_are_not_found(app, world):
+    """Durham's programme manager, on every route that takes a commitment's reference, asks for the one
+    only Avon and Somerset carries and for each force's draft (its own force's included): "Page not
+    found", for a GET and for a complete valid form alike, and nothing written. The list names none of
+    them; the commitment Durham carries opens, so the 404s are about the commitment, not the pages."""
+    person = browser(app, world.other.pm)
+    token = person.csrf_token()
+    foreign = marker(OWN)
+    before = fingerprint(app)
+    wrong, checked = [], set()
+    for rule in rules(app):
+        if COMMITMENT_ARG not in rule.arguments or not rule.endpoint.startswith("commitments."):
+            continue
+        checked.add(rule.endpoint)
+        for reference in (world.own.commitment, world.own.draft, world.other.draft):
+            url = route_url(app, rule.endpoint, world, world.other, reference=reference)
+            for method in sorted(methods(rule)):
+                if method == "GET":
+                    response = person.client.get(url)
+                else:
+                    write = WRITES[rule.endpoint]
+                    response = post(person, url, write, write.data(world, world.other, person), token)
+                if response.status_code != 404:
+                    wrong.append(f"{method} {url}: {response.status_code}")
+                if foreign in _text(response):
+                    wrong.append(f"{method} {url} shows Avon and Somerset's commitment")
+    assert wrong == [], "\n".join(wrong)
+    assert checked >= {"commitments.view", "commitments.export", "commitments.edit", "commitments.publish"}
+    assert fingerprint(app) == before
+    listed = _text(person.client.get("/commitments"))
+    assert world.other.commitment in listed
+    assert world.own.commitment not in listed and world.other.draft not in listed and foreign not in listed
+    for path in (f"/commitments/{world.other.commitment}", f"/commitments/{world.other.commitment}/forces.csv"):
+        response = person.client.get(path)
+        assert response.status_code == 200, path
+        assert foreign not in _text(response), f"{path} shows Avon and Somerset"
 
 
 # --- ids in query strings and form fields ---------------------------------------------------

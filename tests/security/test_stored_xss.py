@@ -21,7 +21,16 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Evidence, Milestone, Notification, Pillar, ReturnQuestion, User
+from improvement_tracker.models import (
+    Action,
+    CommitmentDateProposal,
+    Evidence,
+    Milestone,
+    Notification,
+    Pillar,
+    ReturnQuestion,
+    User,
+)
 from improvement_tracker.services import reporting_periods
 from tests import factories, files
 from tests import import_sheets as sheets
@@ -242,6 +251,25 @@ def _outcomes(admin: Browser, pm: Browser, oversight: Browser) -> list:
     return [(oversight, preview, page), (oversight, "/outcomes", oversight.client.get("/outcomes"))]
 
 
+def _commitments(oversight: Browser) -> tuple[str, str, list]:
+    """Two national commitments with a payload in each of their words, drafted through the national
+    team's form: NC-01 published to the home force (its plan carries the linked action, titled and
+    described as the commitment), NC-02 left a draft. Returns their references and the publishing page
+    of NC-01, drawn before it was published (afterwards that page sends you to the commitment's)."""
+    due = _date(date.today() + timedelta(days=120))
+    pages = []
+    for reference, tag in (("NC-01", "commitment"), ("NC-02", "draft")):
+        oversight.post("/commitments/new", {
+            "reference": reference, "title": evil(f"{tag}-title"), "pillar_id": factories.pillar("P3").id,
+            "description": evil(f"{tag}-desc"), "success_measure": evil(f"{tag}-success"),
+            "evidence_expected": evil(f"{tag}-evidence"), "due_date": due, "applies_to": "chosen", "cohort": "",
+            "force_ids": [factories.force(OWN).id]})
+    url = "/commitments/NC-01/publish"
+    pages.append((oversight, url, oversight.client.get(url)))
+    oversight.post(url, {})
+    return "NC-01", "NC-02", pages
+
+
 # --- the test -------------------------------------------------------------------------------
 
 def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, import_dir):
@@ -258,6 +286,16 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     previews = _import(pm)
     period, question, drafting = _quarterly_return(pm, oversight)
     drafting += _outcomes(admin, pm, oversight)
+    commitment, draft, publishing = _commitments(oversight)
+    drafting += publishing
+    linked = db.session.scalar(select(Action.id).where(Action.reference == commitment))
+    assert linked is not None, "publishing NC-01 gave the home force no action"
+    # The force proposes a later date with a payload in its reason: the national team's decision page.
+    later = _date(date.today() + timedelta(days=200))
+    pm.post(f"/commitments/{commitment}/forces/{OWN}/propose-date",
+            {"proposed_due_date": later, "reason": evil("proposal-reason")})
+    proposal = db.session.scalar(select(CommitmentDateProposal.id))
+    assert proposal is not None, "the proposal of a later date was not saved"
 
     emails = _reminder_emails(first)
     failed = db.session.scalar(select(Notification).where(Notification.recipient_id == owner_user.id))
@@ -266,7 +304,7 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
 
     milestone = db.session.scalar(select(Milestone.id).where(Milestone.action_id == first))
     scope = Scope(OWN, pm_user, owner_user, deep_dive, finding, first, milestone, milestone, evidence[0], "",
-                  period, question)
+                  period, question, commitment, draft, proposal)
     world = World(scope, scope, admin_user, oversight_user, failed.id)
     pages: list[tuple[Browser, str]] = []
     for rule in rules(app):
@@ -290,6 +328,12 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
               (oversight, f"/forces/{OWN}/outcomes"), (oversight, f"/forces/{OWN}/outcomes/history"),
               (pm, f"/forces/{OWN}/outcomes"), (pm, f"/forces/{OWN}/outcomes/history"),
               (pm, "/outcomes/measures/charge_rate"), (admin, "/outcomes/measures/charge_rate/edit")]
+    commitment_pages = [(oversight, "/commitments"), (oversight, f"/commitments/{commitment}"),
+                        (oversight, f"/commitments/{draft}"), (oversight, f"/commitments/{draft}/publish"),
+                        (oversight, f"/commitments/{draft}/edit"), (pm, "/commitments"),
+                        (pm, f"/commitments/{commitment}"), (pm, f"/actions/{linked}"), (pm, f"/forces/{OWN}"),
+                        (admin, f"/actions/{linked}/history"), (oversight, f"/forces/{OWN}")]
+    pages += commitment_pages
 
     problems, seen, opened = [], [], 0
     for person, url, response in [(pm, url, response) for url, response in previews] + drafting + \
@@ -308,6 +352,24 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     assert problems == [], "\n".join(problems)
     assert opened > 50
 
+    # Where a commitment's words must be seen as text: its lists and pages, and, once published, the
+    # home force's plan and its linked action (which carries the commitment's title and description).
+    wanted = {"/commitments": ["commitment-title"], f"/commitments/{commitment}": ["commitment-title",
+              "commitment-desc", "commitment-success", "commitment-evidence"],
+              f"/commitments/{draft}": ["draft-title", "draft-desc"],
+              f"/commitments/{draft}/publish": ["draft-title"],
+              f"/actions/{linked}": ["commitment-title", "commitment-desc", "commitment-success"],
+              f"/forces/{OWN}": ["commitment-title"]}
+    for person, url in [*commitment_pages, (oversight, f"/commitments/{commitment}/publish")]:
+        if url == f"/commitments/{commitment}/publish":
+            text = BeautifulSoup(publishing[0][2].data, "html.parser").get_text()  # drawn before publishing
+            tags = ["commitment-title"]
+        else:
+            text = BeautifulSoup(person.client.get(url).data, "html.parser").get_text()
+            tags = wanted.get(url, [])
+        missing = [t for t in tags if shown(t) not in text]
+        assert missing == [], f"GET {url} as {person.user.role} does not show {missing} as text"
+
     everything = "\n".join(seen)
     tags = ["pillar-name", "pillar-desc", "force-name", "user-name", "pm-name", "dd-title", "dd-period", "dd-lead",
             "dd-summary", "finding-title", "finding-detail", "action-title", "action-desc", "action-success",
@@ -317,7 +379,9 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
             "import-action", "import-owner", "import-milestone", "import-bad-date", "oversight-name",
             "return-reason", "return-progress", "return-risks", "return-help", "assess-comment", "asked-question",
             "open-question", "answer", "corrected-progress", "correction-reason", "measure-name",
-            "measure-definition", "measure-source", "measure-caveat", "outcome-reason", "import-reason"]
+            "measure-definition", "measure-source", "measure-caveat", "outcome-reason", "import-reason",
+            "commitment-title", "commitment-desc", "commitment-success", "commitment-evidence",
+            "draft-title", "draft-desc", "draft-success", "draft-evidence"]
     missing = [t for t in tags if shown(t) not in everything]
     missing += [t for t in ("evidence-file", "withdrawn-file", "import-file", "outcome-file")
                 if f"{t}'><img src=x onerror=alert(1)><svg onload=alert(1)>" not in everything]

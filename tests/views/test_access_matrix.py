@@ -196,14 +196,14 @@ ROUTES: dict[str, Route] = {
     "commitments.export": Route(("GET",), CARRIED_COMMITMENT, {"reference": "NC-01", "fmt": "csv"}),
     "commitments.edit": Route(("GET", "POST"), NATIONAL),
     "commitments.publish": Route(("GET", "POST"), NATIONAL),
-    # The national team's decisions and a force's date proposal: NC-01's action in Avon and Somerset is
-    # signed off; NC-04 is carried by both forces; NC-05 has a date proposal waiting from each.
+    # The national team's decisions and a force's date proposal: NC-06 is carried by both forces, each
+    # force's action signed off; NC-04 is carried by both; NC-05 has a date proposal waiting from each.
     "commitment_reviews.completion": Route(("GET", "POST"), {
-        "admin": (OK, 404), "oversight": (OK, 404), "programme_manager": (403, 404), "action_owner": (404, 404)}),
+        "admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404), "action_owner": (404, 404)}),
     "commitment_reviews.propose_date": Route(("GET", "POST"), {
         "admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404), "action_owner": (404, 404)}),
     "commitment_reviews.decide": Route(("GET", "POST"), {
-        "admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 403), "action_owner": (404, 404)}),
+        "admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404), "action_owner": (404, 404)}),
 }
 NOT_ROUTES = {"static"}
 
@@ -304,9 +304,9 @@ def world():
 
 
 def _commitments(users: dict) -> dict[str, int]:
-    """NC-01 published to Avon and Somerset, its action there signed off; NC-02 and NC-03 drafts for
-    Durham; NC-04 published to both forces; NC-05 too, with a later date proposed by each. Returns each
-    force's proposal id."""
+    """NC-01 published to Avon and Somerset; NC-02 and NC-03 drafts for Durham; NC-04 published to both
+    forces; NC-05 too, with a later date proposed by each; NC-06 too, each force's action signed off.
+    Returns each force's proposal id."""
     from improvement_tracker.extensions import db
     from improvement_tracker.models import Action
     from improvement_tracker.services import commitment_reviews, commitments, status
@@ -314,7 +314,7 @@ def _commitments(users: dict) -> dict[str, int]:
     national, due, both = users["oversight"], clock.today() + timedelta(days=90), ["avon-and-somerset", "durham"]
     proposals = {}
     for reference, codes in (("NC-01", ["avon-and-somerset"]), ("NC-02", ["durham"]), ("NC-03", ["durham"]),
-                             ("NC-04", both), ("NC-05", both)):
+                             ("NC-04", both), ("NC-05", both), ("NC-06", both)):
         commitment = commitments.save_draft(db.session, None, commitments.CommitmentFields(
             reference=reference, title=f"Commitment {reference}", pillar_id=factories.pillar("P3").id, due_date=due,
             applies_to="chosen", force_ids=[factories.force(code).id for code in codes]), national)
@@ -322,8 +322,8 @@ def _commitments(users: dict) -> dict[str, int]:
             continue
         for member in commitments.publish(db.session, commitment, national, clock.today()):
             action = db.session.get(Action, member.action_id)
-            if reference == "NC-01":
-                manager = users["programme_manager"]
+            if reference == "NC-06":
+                manager = users["programme_manager"] if member.force.code == "avon-and-somerset" else users["pm durham"]
                 status.apply(db.session, action, "start", "", actor=manager)
                 status.apply(db.session, action, "request-sign-off", "Done", actor=manager)
                 status.apply(db.session, action, "sign-off", "", actor=users["admin"], no_evidence_reason="Seen")
@@ -391,7 +391,7 @@ def _url(app, endpoint: str, route: Route, scope: Scope, users: dict) -> str:
             elif arg == "question_id":
                 values[arg] = scope.question_id
             elif arg == "reference":  # see _commitments: which commitment each route is tried on
-                values[arg] = {"commitment_reviews.completion": "NC-01", "commitment_reviews.propose_date": "NC-04",
+                values[arg] = {"commitment_reviews.completion": "NC-06", "commitment_reviews.propose_date": "NC-04",
                                "commitment_reviews.decide": "NC-05"}.get(
                     endpoint, "NC-02" if scope.force_code == "avon-and-somerset" else "NC-03")
             elif arg == "proposal_id":
