@@ -33,3 +33,15 @@ class CommitmentForm(EditForm):
 
 class PublishForm(Form):
     """Publishing asks for nothing but the press of a button; the token makes two presses one."""
+
+
+class ChangePublishedForm(EditForm):
+    """A published commitment's words and due date: every force's linked action takes them."""
+
+    title = Text("Title", validators=[_required("a title"), max_length(TITLE_LIMIT, "Title")])
+    description = LongText("What every force will do (optional)", validators=[max_length(TEXT_LIMIT, "Description")])
+    success_measure = LongText("What does done look like? (optional)",
+                               validators=[max_length(TEXT_LIMIT, "Success measure")])
+    due_date = GovDateField("Due date", required=True, description="For example, 31 3 2027")
+    reason = LongText("Why is the commitment changing?", validators=[max_length(2000, "The reason")],
+                      description="Every force sees this in its action's history")

@@ -7,6 +7,7 @@ Each refusal is written once, here; the caller commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from improvement_tracker.models import (
     User,
 )
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import audit, inputs, plan_rules, plans
+from improvement_tracker.services import audit, commitments, inputs, plan_rules, plans
 from improvement_tracker.services.audit import ServiceError
 
 REASON_LIMIT = 2000
@@ -182,3 +183,70 @@ def waiting_proposals(session: Session, commitment: Commitment) -> list[tuple[Co
         .join(Force, Force.id == CommitmentForce.force_id)
         .where(CommitmentForce.commitment_id == commitment.id, CommitmentDateProposal.state == "pending")
         .order_by(CommitmentDateProposal.proposed_at))]
+
+
+# --- changing a published commitment -----------------------------------------------------------
+
+@dataclass
+class PublishedChange:
+    title: str
+    description: str
+    success_measure: str
+    due_date: date | None
+    reason: str
+
+
+def change_published(session: Session, commitment: Commitment, change: PublishedChange, actor: User) -> int:
+    """Change what every force carries: each open linked action takes the new words (an audit event on
+    its force) and the new due date (a re-plan with the national team's reason, as any re-plan); each
+    force's programme managers are told once. Finished actions keep what they were finished against.
+    Returns how many forces' actions changed."""
+    if commitment.state != "published":
+        raise ServiceError("Only a published commitment is changed this way")
+    words = {"title": commitments.checked_text(change.title, "a title", "title", commitments.TITLE_LIMIT,
+                                               required=True),
+             "description": commitments.checked_text(change.description, "the description", "description",
+                                                     commitments.TEXT_LIMIT),
+             "success_measure": commitments.checked_text(change.success_measure, "the success measure",
+                                                         "success_measure", commitments.TEXT_LIMIT)}
+    if change.due_date is None:
+        raise ServiceError("Enter the due date", "due_date")
+    if problem := inputs.date_problem(change.due_date, "The due date"):
+        raise ServiceError(problem, "due_date")
+    reason = _reason(change.reason, "Enter why the commitment is changing")
+    changes = audit.apply_changes(commitment, {**words, "due_date": change.due_date})
+    if not changes:
+        raise ServiceError("Nothing has changed: change the words or the due date, or go back")
+    session.flush()  # two people changing it at once: the commitment's row version lets one through
+    event = audit.record(session, actor, "commitment.changed", "commitment", commitment.id,
+                         changes={**changes, "reason": [None, reason]}, summary=f"{commitment.reference} changed")
+    session.flush()
+    changed = 0
+    for member in session.scalars(select(CommitmentForce).where(
+            CommitmentForce.commitment_id == commitment.id, CommitmentForce.membership == "active",
+            CommitmentForce.action_id.is_not(None))):
+        action = session.get(Action, member.action_id)
+        if plan_rules.is_closed(action.status):
+            continue
+        action_changes = audit.apply_changes(action, words)
+        if action_changes:
+            audit.record(session, actor, "action.updated", "action", action.id, changes=action_changes,
+                         force_id=action.force_id, action_id=action.id,
+                         summary=f"National commitment {commitment.reference} changed: {reason}"[:255])
+        if action.current_due_date != change.due_date:
+            plans.change_due_date(session, action, change.due_date, f"National commitment changed: {reason}",
+                                  actor=actor, national=True)
+        changed += 1
+        _tell_managers(session, action, commitment, reason, event.id)
+    return changed
+
+
+def _tell_managers(session: Session, action: Action, commitment: Commitment, reason: str, event_id: int) -> None:
+    item = {"kind": "commitment_changed", "action_id": action.id, "reference": action.reference,
+            "title": action.title, "label": f"Changed by the national team: {reason}"}
+    for manager in session.scalars(select(User).where(User.force_id == action.force_id,
+                                                      User.role == PROGRAMME_MANAGER, User.active.is_(True))):
+        session.add(Notification(recipient_id=manager.id, kind="digest",
+                                 dedupe_key=f"commitment-changed:{event_id}:{manager.id}",
+                                 subject=f"The national team changed {commitment.reference}", items=[item],
+                                 status="pending"))

@@ -44,7 +44,7 @@ class CommitmentFields:
     evidence_expected: str = ""
 
 
-def _text(value: str | None, label: str, name: str, limit: int, *, required: bool = False) -> str:
+def checked_text(value: str | None, label: str, name: str, limit: int, *, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
         raise ServiceError(f"Enter {label}", name)
@@ -77,11 +77,11 @@ def _checked(session: Session, fields: CommitmentFields, commitment_id: int | No
         raise ServiceError("Select a cohort", "cohort")
     return {
         "reference": reference,
-        "title": _text(fields.title, "a title", "title", TITLE_LIMIT, required=True),
-        "description": _text(fields.description, "the description", "description", TEXT_LIMIT),
-        "success_measure": _text(fields.success_measure, "the success measure", "success_measure", TEXT_LIMIT),
-        "evidence_expected": _text(fields.evidence_expected, "the evidence expected", "evidence_expected",
-                                   TEXT_LIMIT),
+        "title": checked_text(fields.title, "a title", "title", TITLE_LIMIT, required=True),
+        "description": checked_text(fields.description, "the description", "description", TEXT_LIMIT),
+        "success_measure": checked_text(fields.success_measure, "the success measure", "success_measure", TEXT_LIMIT),
+        "evidence_expected": checked_text(fields.evidence_expected, "the evidence expected", "evidence_expected",
+                                          TEXT_LIMIT),
         "pillar_id": pillar.id,
         "due_date": fields.due_date,
         "applies_to": fields.applies_to,

@@ -38,9 +38,11 @@ SECTION_TITLES = {
     "return_answer": "Answers to your questions about quarterly returns",
     # National commitments (services.commitment_reviews): sent at once, not by the reminder runs.
     "commitment_returned": "National commitments returned by the national team",
+    "commitment_changed": "National commitments the national team has changed",
 }
 SECTION_ORDER = ("return_escalation", "return_overdue", "return_question", "return_due", "return_answer",
-                 "commitment_returned", "escalation", "overdue", "due_soon", "stale", "assignment")
+                 "commitment_returned", "commitment_changed", "escalation", "overdue", "due_soon", "stale",
+                 "assignment")
 # Escalations stored before each item carried its number of days said it only in its threshold.
 _ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")
 log = logging.getLogger(__name__)

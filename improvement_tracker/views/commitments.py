@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
-from improvement_tracker.forms.commitments import CommitmentForm, PublishForm
+from improvement_tracker.forms.commitments import ChangePublishedForm, CommitmentForm, PublishForm
 from improvement_tracker.models import Commitment
 from improvement_tracker.services import clock, commitment_reviews, commitment_status, commitments, reference_admin
 from improvement_tracker.services.commitments import APPLIES_TO_LABELS, CommitmentFields
@@ -162,3 +162,25 @@ def publish(reference: str):
     return form_page(form, "commitments/publish.html", save, commitment=commitment, back=back,
                      forces=commitments.applies_to(db.session, commitment),
                      refusal=commitments.publish_refusal(db.session, commitment, clock.today()))
+
+
+@bp.route("/commitments/<reference>/change", methods=["GET", "POST"])
+def change(reference: str):
+    _setters_only()
+    commitment = _commitment(reference)
+    if commitment.state != "published":
+        abort(404)  # a draft is changed as a draft
+    form = ChangePublishedForm(obj=commitment)
+    back = url_for("commitments.view", reference=commitment.reference)
+
+    def save():
+        changed = commitment_reviews.change_published(db.session, commitment, commitment_reviews.PublishedChange(
+            title=form.title.data or "", description=form.description.data or "",
+            success_measure=form.success_measure.data or "", due_date=form.due_date.data,
+            reason=form.reason.data or ""), me())
+        commit(f"{commitment.reference} changed: {changed} force{'s' if changed != 1 else ''}' actions now carry it, "
+               "and their programme managers have been told")
+        return redirect(back)
+
+    return edit_page(form, "commitments/change.html", save, obj=commitment, object_type="commitment",
+                     noun="commitment", commitment=commitment, back=back)

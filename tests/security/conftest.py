@@ -634,6 +634,9 @@ WRITES: dict[str, Write] = {
     "commitments.new": Write("oversight", lambda w, s, b: commitment_form(s, NEW_COMMITMENT)),
     "commitments.edit": Write("oversight", lambda w, s, b: commitment_form(s, s.draft, title="Phones within a day")),
     "commitments.publish": Write("oversight", lambda w, s, b: {}),
+    "commitments.change": Write("oversight", lambda w, s, b: {
+        "title": "Phones back within a day", "description": "", "success_measure": "",
+        "due_date": _date(commitment_due() + timedelta(days=10)), "reason": "Reworded by ministers"}),
     "commitment_reviews.completion": Write("oversight", lambda w, s, b: {"decision": "confirm"},
                                            prepare=_signed_off_commitment),
     "commitment_reviews.propose_date": Write("programme_manager", lambda w, s, b: {

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from improvement_tracker import scheduler
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, AuditEvent, DueDateChange, ProgressUpdate
+from improvement_tracker.models import Action, AuditEvent, DueDateChange, Notification, ProgressUpdate
 from improvement_tracker.services import clock, commitment_reviews, commitments, status
 from improvement_tracker.services.audit import ServiceError
 from tests import factories
@@ -118,3 +118,36 @@ def test_a_refusal_needs_a_reason_and_leaves_the_date(world):
         AuditEvent.event == "commitment.date_refused")) == 1
     # A refused proposal no longer waits: the force may propose again.
     assert commitment_reviews.proposal_refusal(db.session, member, action) is None
+
+
+def test_a_published_change_reaches_every_open_action_with_a_re_plan_and_tells_managers_once(world):
+    national, manager, deputy, commitment, member, action = world
+    later = commitment.due_date + timedelta(days=45)
+    change = commitment_reviews.PublishedChange(title="No victim without a phone for over 24 hours",
+                                                description="Lend a phone where one cannot be returned",
+                                                success_measure="All phones back or lent", due_date=later,
+                                                reason="Ministers widened the commitment")
+    with pytest.raises(ServiceError, match="Enter why the commitment is changing"):
+        commitment_reviews.change_published(db.session, commitment, commitment_reviews.PublishedChange(
+            **{**change.__dict__, "reason": ""}), national)
+    db.session.rollback()
+    assert commitment_reviews.change_published(db.session, commitment, change, national) == 1
+    db.session.commit()
+    assert (action.title, action.success_measure, action.current_due_date) == (
+        "No victim without a phone for over 24 hours", "All phones back or lent", later)
+    replan = db.session.scalar(sa.select(DueDateChange).where(DueDateChange.action_id == action.id))
+    assert replan.reason == "National commitment changed: Ministers widened the commitment"
+    told = db.session.scalars(sa.select(Notification).where(Notification.kind == "digest")).all()
+    assert sorted(n.recipient_id for n in told) == sorted([manager.id, deputy.id])
+    with pytest.raises(ServiceError, match="Nothing has changed"):
+        commitment_reviews.change_published(db.session, commitment, change, national)
+
+
+def test_a_finished_action_keeps_what_it_was_finished_against(world):
+    national, manager, deputy, commitment, member, action = world
+    _signed_off(action, manager, deputy)
+    commitment_reviews.change_published(db.session, commitment, commitment_reviews.PublishedChange(
+        title="A new title", description="", success_measure="", due_date=commitment.due_date,
+        reason="Reworded"), national)
+    db.session.commit()
+    assert action.title == "No victim without a phone for more than 24 hours" and commitment.title == "A new title"

@@ -265,3 +265,21 @@ def test_a_force_proposes_a_later_date_and_the_national_team_refuses_then_agrees
     client_request.login(elsewhere)
     client_request.get(propose, expected_status=404)
     client_request.get(decide, expected_status=404)
+
+
+def test_the_national_team_changes_a_published_commitment_for_every_force(client_request, national):
+    action = _published_to_durham(national)
+    client_request.login(national)
+    page = client_request.get("/commitments/NC-01")
+    assert page.select_one("a[href='/commitments/NC-01/change']") is not None
+    later = action.current_due_date + timedelta(days=20)
+    data = {"title": "Phones back within a day", "description": "", "success_measure": "",
+            "due_date": [str(later.day), str(later.month), str(later.year)], "reason": ""}
+    page = client_request.post_page("/commitments/NC-01/change", data)
+    assert "Enter why the commitment is changing" in error_messages(page)
+    assert page.select_one("input[name=title]")["value"] == "Phones back within a day"
+    client_request.post("/commitments/NC-01/change", {**data, "reason": "Reworded by ministers"})
+    db.session.expire_all()
+    changed = db.session.get(Action, action.id)
+    assert (changed.title, changed.current_due_date) == ("Phones back within a day", later)
+    client_request.get("/commitments/NC-01/edit", expected_status=404)
