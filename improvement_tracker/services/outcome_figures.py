@@ -88,9 +88,6 @@ class Figures:
     def latest(self) -> ReportingPeriod | None:
         return self.periods[-1] if self.periods else None
 
-    def has_any(self, force_id: int) -> bool:
-        return any(key[0] == force_id for key in self.typed)
-
     # --- groups of forces ------------------------------------------------------------------
 
     def combined(self, code: str, period_id: int, force_ids: Iterable[int]) -> tuple[Decimal | None, int]:
