@@ -234,6 +234,8 @@ def test_a_force_proposes_a_later_date_and_the_national_team_refuses_then_agrees
     page = client_request.get("/commitments/NC-01")
     propose = "/commitments/NC-01/forces/durham/propose-date"
     assert page.select_one(f"a[href='{propose}']") is not None
+    # The action page offers it too, where the force works the action.
+    assert client_request.get(f"/actions/{action.id}").select_one(f"a[href='{propose}']") is not None
     later = due + timedelta(days=30)
     page = client_request.post_page(propose, {"proposed_due_date": [str(due.day), str(due.month), str(due.year)],
                                               "reason": "Phones on order"})
