@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from improvement_tracker.services.charts import FONT, SERIES, SYMBOLS, Figure, _figure, to_json
+from improvement_tracker.services.charts import FONT, SERIES, SYMBOLS, Figure, _figure, _number, to_json
 from improvement_tracker.services.outcome_figures import Measure
 from improvement_tracker.services.tables import Table
 
@@ -16,10 +16,6 @@ AXIS_TITLES = {"count": "Number in the quarter", "percentage": "%", "days": "Day
 DASHES = ["solid", "dash", "dot"]
 
 __all__ = ["force_measure", "frozen_rates", "progress", "to_json", "trend"]
-
-
-def _number(value: Any) -> Any:
-    return None if value == "" else value
 
 
 def _line(name: str, x: list[str], y: list[Any], index: int, **extra) -> dict:

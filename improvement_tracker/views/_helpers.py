@@ -10,19 +10,21 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, flash, redirect, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from improvement_tracker import security
+from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.formatting import govuk_date, govuk_datetime
 from improvement_tracker.forms.base import Form
-from improvement_tracker.services import clock, edits, exports, submissions
+from improvement_tracker.services import clock, edits, exports, kept, submissions
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.inputs import whole_number
+from improvement_tracker.services.tables import Link
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,15 @@ def download(table: Table, fmt: str, name: str) -> Response:
     filename = f"{name}-{clock.today().isoformat()}.{fmt}"
     return Response(exports.render(table, fmt), headers={
         "Content-Type": exports.FORMATS[fmt], "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _url(link: Link) -> str:
+    return url_for(link[0], **link[1])
+
+
+# Links and tables as every viewer sees them: worked out once with a page's figures, and kept with them
+# (the dashboards and the outcome pages).
+PRESENTATION = kept.Presentation(url_for=_url, table_markup=table_html)
 
 
 def me() -> User:

@@ -7,15 +7,14 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import login_required
 
 from improvement_tracker import security
-from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.auth import ConfirmForm
 from improvement_tracker.models import Force
 from improvement_tracker.services import clock, dashboards, kept, outcome_pages, reference_admin
 from improvement_tracker.services.audit import record
 from improvement_tracker.services.reference_data import COHORT_LABELS, COUNTRY_LABELS
-from improvement_tracker.services.tables import Link, Table
-from improvement_tracker.views._helpers import commit, download, me, press
+from improvement_tracker.services.tables import Table
+from improvement_tracker.views._helpers import PRESENTATION, commit, download, me, press
 from improvement_tracker.views._scope import force_route
 
 bp = Blueprint("dashboards", __name__)
@@ -33,13 +32,6 @@ def _national_only() -> None:
     if me().role not in (security.OVERSIGHT, security.ADMIN):
         abort(404)
 
-
-def _url(link: Link) -> str:
-    return url_for(link[0], **link[1])
-
-
-# Links and tables as every viewer sees them: worked out once with the figures, and kept with them.
-PRESENTATION = kept.Presentation(url_for=_url, table_markup=table_html)
 
 
 def _download(table: Table | None, fmt: str, scope: str) -> Response:

@@ -7,14 +7,12 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import login_required
 
 from improvement_tracker import security
-from improvement_tracker.data_tables import table_html
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.outcomes import figures_form
 from improvement_tracker.models import Force, ReportingPeriod
 from improvement_tracker.services import clock, kept, outcome_pages, outcomes, reporting_periods
 from improvement_tracker.services.dashboards.common import Dashboard
-from improvement_tracker.services.tables import Link
-from improvement_tracker.views._helpers import commit, download, edit_page, me
+from improvement_tracker.views._helpers import PRESENTATION, commit, download, edit_page, me
 from improvement_tracker.views._scope import force_route, period_route
 
 bp = Blueprint("outcomes", __name__)
@@ -41,13 +39,6 @@ def _download(page: Dashboard, table: str, fmt: str, name: str) -> Response:
 
 
 # --- the nation ------------------------------------------------------------------------------
-
-def _url(link: Link) -> str:
-    return url_for(link[0], **link[1])
-
-
-# Links and tables as every viewer sees them: worked out once with the figures, and kept with them.
-PRESENTATION = kept.Presentation(url_for=_url, table_markup=table_html)
 
 
 def _national() -> outcome_pages.NationalOutcomes:
