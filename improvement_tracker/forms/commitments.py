@@ -45,3 +45,22 @@ class ChangePublishedForm(EditForm):
     due_date = GovDateField("Due date", required=True, description="For example, 31 3 2027")
     reason = LongText("Why is the commitment changing?", validators=[max_length(2000, "The reason")],
                       description="Every force sees this in its action's history")
+
+
+class AddForcesForm(Form):
+    """Forces that carry a published commitment from now on."""
+
+    force_ids = SelectMultipleField("Which forces should carry it?", coerce=_id, validate_choice=False,
+                                    widget=GovCheckboxesInput(),
+                                    description="Each force gets the linked action in its plan at once, and its "
+                                                "programme managers are emailed")
+
+
+class RemoveForceForm(Form):
+    """A force the national team takes off a published commitment."""
+
+    force_id = Select("Which force no longer needs to do this?", coerce=_id, validate_choice=False,
+                      validators=[_chosen("Select a force")])
+    reason = LongText("Why does the force no longer need to do this?",
+                      validators=[max_length(2000, "The reason")],
+                      description="The force keeps its action, closed as not needed with this reason")

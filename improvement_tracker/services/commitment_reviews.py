@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from improvement_tracker.formatting import govuk_date
 from improvement_tracker.models import (
     Action,
     Commitment,
@@ -169,10 +170,19 @@ def decide(session: Session, commitment: Commitment, proposal: CommitmentDatePro
     if agree:
         plans.change_due_date(session, action, proposal.proposed_due_date,
                               f"Agreed by the national team: {proposal.reason}", actor=actor, national=True)
-    audit.record(session, actor, f"commitment.date_{proposal.state}", "commitment", commitment.id,
-                 force_id=action.force_id, action_id=action.id,
-                 changes={"proposal": ["pending", proposal.state], **({"reason": [None, reason]} if reason else {})},
-                 summary=f"{commitment.reference}: proposed date {proposal.state}")
+    event = audit.record(session, actor, f"commitment.date_{proposal.state}", "commitment", commitment.id,
+                         force_id=action.force_id, action_id=action.id,
+                         changes={"proposal": ["pending", proposal.state],
+                                  **({"reason": [None, reason]} if reason else {})},
+                         summary=f"{commitment.reference}: proposed date {proposal.state}")
+    session.flush()
+    proposed = govuk_date(proposal.proposed_due_date)
+    label = (f"The national team agreed your proposed date, {proposed}" if agree else
+             f"The national team refused your proposed date, {proposed}: {reason}")
+    commitments.tell_managers(session, action.force_id, {
+        "kind": "commitment_date_decided", "action_id": action.id, "reference": action.reference,
+        "title": action.title, "label": label}, f"{commitment.reference}: your proposed date was {proposal.state}",
+        f"commitment-date-decided:{event.id}")
 
 
 def waiting_proposals(session: Session, commitment: Commitment) -> list[tuple[CommitmentDateProposal, str]]:
@@ -242,11 +252,7 @@ def change_published(session: Session, commitment: Commitment, change: Published
 
 
 def _tell_managers(session: Session, action: Action, commitment: Commitment, reason: str, event_id: int) -> None:
-    item = {"kind": "commitment_changed", "action_id": action.id, "reference": action.reference,
-            "title": action.title, "label": f"Changed by the national team: {reason}"}
-    for manager in session.scalars(select(User).where(User.force_id == action.force_id,
-                                                      User.role == PROGRAMME_MANAGER, User.active.is_(True))):
-        session.add(Notification(recipient_id=manager.id, kind="digest",
-                                 dedupe_key=f"commitment-changed:{event_id}:{manager.id}",
-                                 subject=f"The national team changed {commitment.reference}", items=[item],
-                                 status="pending"))
+    commitments.tell_managers(session, action.force_id, {
+        "kind": "commitment_changed", "action_id": action.id, "reference": action.reference, "title": action.title,
+        "label": f"Changed by the national team: {reason}"}, f"The national team changed {commitment.reference}",
+        f"commitment-changed:{event_id}")

@@ -15,7 +15,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Action, Commitment, CommitmentDateProposal, CommitmentForce, Force, Pillar, User
+from improvement_tracker.models import (
+    Action,
+    Commitment,
+    CommitmentDateProposal,
+    CommitmentForce,
+    Force,
+    Notification,
+    Pillar,
+    User,
+)
 from improvement_tracker.models._types import utcnow
 from improvement_tracker.services import audit, inputs
 from improvement_tracker.services.audit import ServiceError
@@ -134,9 +143,12 @@ def save_draft(session: Session, commitment: Commitment | None, fields: Commitme
 
 
 def applies_to(session: Session, commitment: Commitment) -> list[Force]:
-    """The forces a commitment applies to now: every force, a cohort's members, or those chosen
-    (those removed from it excepted)."""
-    if commitment.applies_to == "all":
+    """The forces a commitment applies to now. A draft's follow its rule (every force, a cohort's
+    members, or those chosen); a published one's are those carrying it (joined since, taken off not)."""
+    if commitment.state == "published":
+        query = select(Force).join(CommitmentForce, CommitmentForce.force_id == Force.id).where(
+            CommitmentForce.commitment_id == commitment.id, CommitmentForce.membership == "active")
+    elif commitment.applies_to == "all":
         query = select(Force)
     elif commitment.applies_to == "cohort":
         query = select(Force).where(Force.cohort == commitment.cohort)
@@ -301,6 +313,25 @@ def close_refusal(session: Session, action: Action) -> str | None:
     if member is None or member.membership != "active":
         return None
     return f"{NATIONAL}: only the national team can decide it is not needed"
+
+
+def tell_managers(session: Session, force_id: int, item: dict, subject: str, dedupe: str) -> int:
+    """Email a force's programme managers about its linked action, once each (the outbox sends it);
+    ``dedupe`` names the event, so the same event never queues a second email."""
+    managers = list(session.scalars(select(User).where(User.force_id == force_id, User.role == PROGRAMME_MANAGER,
+                                                       User.active.is_(True))))
+    for manager in managers:
+        session.add(Notification(recipient_id=manager.id, kind="digest", dedupe_key=f"{dedupe}:{manager.id}",
+                                 subject=subject, items=[item], status="pending"))
+    return len(managers)
+
+
+def forget_confirmation(session: Session, action: Action) -> None:
+    """A force reopening a finished linked action: the national team's confirmation was of that
+    completion, so a later one needs confirming again."""
+    member = linked(session, action)
+    if member is not None and member.national_state is not None:
+        member.national_state, member.confirmed_by_id, member.confirmed_at = None, None, None
 
 
 def member_of(session: Session, commitment: Commitment, force_id: int) -> CommitmentForce | None:

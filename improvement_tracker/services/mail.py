@@ -39,9 +39,13 @@ SECTION_TITLES = {
     # National commitments (services.commitment_reviews): sent at once, not by the reminder runs.
     "commitment_returned": "National commitments returned by the national team",
     "commitment_changed": "National commitments the national team has changed",
+    "commitment_added": "National commitments added to your force's plan",
+    "commitment_removed": "National commitments your force no longer carries",
+    "commitment_date_decided": "The national team's decisions on the dates you proposed",
 }
 SECTION_ORDER = ("return_escalation", "return_overdue", "return_question", "return_due", "return_answer",
-                 "commitment_returned", "commitment_changed", "escalation", "overdue", "due_soon", "stale",
+                 "commitment_returned", "commitment_changed", "commitment_added",
+                 "commitment_removed", "commitment_date_decided", "escalation", "overdue", "due_soon", "stale",
                  "assignment")
 # Escalations stored before each item carried its number of days said it only in its threshold.
 _ESCALATION_THRESHOLD = re.compile(r"^(\d+)d overdue$")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from improvement_tracker.models import Force, Pillar, User
 from improvement_tracker.models.reference import COHORTS, COUNTRIES
 from improvement_tracker.models.users import ROLES
-from improvement_tracker.services import audit
+from improvement_tracker.services import audit, commitment_members
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.reference_data import slugify
 
@@ -93,6 +93,7 @@ def create_force(session: Session, *, name: str, country: str, cohort: str, acto
     audit.record(session, actor, "force.created", "force", force.id,
                  changes=audit.snapshot(force, ("code", "name", "country", "cohort")),
                  force_id=force.id, summary=f"Added force {name}")
+    commitment_members.join_by_rule(session, force, actor)
     return force
 
 
@@ -105,6 +106,8 @@ def update_force(
     if changes:
         audit.record(session, actor, "force.updated", "force", force.id, changes=changes,
                      force_id=force.id, summary=f"Changed force {force.code}")
+    if "cohort" in changes:
+        commitment_members.join_by_rule(session, force, actor)
     return changes
 
 

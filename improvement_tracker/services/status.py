@@ -106,6 +106,8 @@ def apply(session: Session, action: Action, slug: str, note: str, *, actor: User
         counts = evidence.check_sign_off(session, action, no_evidence_reason)
         evidence_reason = None if counts.accepted else no_evidence_reason.strip()
     old = action.status
+    if transition.slug == "reopen":
+        commitments.forget_confirmation(session, action)
     action.status = transition.target
     if transition.target == "awaiting_sign_off":
         action.sign_off_requested_by_id = actor.id

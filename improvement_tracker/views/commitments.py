@@ -7,9 +7,22 @@ from flask_login import login_required
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
-from improvement_tracker.forms.commitments import ChangePublishedForm, CommitmentForm, PublishForm
+from improvement_tracker.forms.commitments import (
+    AddForcesForm,
+    ChangePublishedForm,
+    CommitmentForm,
+    PublishForm,
+    RemoveForceForm,
+)
 from improvement_tracker.models import Commitment
-from improvement_tracker.services import clock, commitment_reviews, commitment_status, commitments, reference_admin
+from improvement_tracker.services import (
+    clock,
+    commitment_members,
+    commitment_reviews,
+    commitment_status,
+    commitments,
+    reference_admin,
+)
 from improvement_tracker.services.commitments import APPLIES_TO_LABELS, CommitmentFields
 from improvement_tracker.services.reference_data import COHORT_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me
@@ -113,6 +126,7 @@ def view(reference: str):
         forces=commitments.applies_to(db.session, commitment),
         publish_refusal=None if published else commitments.publish_refusal(db.session, commitment, today),
         proposals=commitment_reviews.waiting_proposals(db.session, commitment) if published else [],
+        removed=commitment_members.removed(db.session, commitment) if published else [],
         may_propose=published and _proposes(commitment))
 
 
@@ -184,3 +198,43 @@ def change(reference: str):
 
     return edit_page(form, "commitments/change.html", save, obj=commitment, object_type="commitment",
                      noun="commitment", commitment=commitment, back=back)
+
+
+def _published(reference: str) -> Commitment:
+    _setters_only()
+    commitment = _commitment(reference)
+    if commitment.state != "published":
+        abort(404)  # a draft's forces are chosen on the draft
+    return commitment
+
+
+@bp.route("/commitments/<reference>/forces/add", methods=["GET", "POST"])
+def add_forces(reference: str):
+    commitment = _published(reference)
+    form = AddForcesForm()
+    form.force_ids.choices = [(f.id, f.name) for f in commitment_members.addable(db.session, commitment)]
+    back = url_for("commitments.view", reference=commitment.reference)
+
+    def save():
+        added = commitment_members.add_forces(db.session, commitment, list(form.force_ids.data or []), me())
+        commit(f"{', '.join(f.name for f in added)} now carr{'y' if len(added) != 1 else 'ies'} "
+               f"{commitment.reference} in {'their plans' if len(added) != 1 else 'its plan'}")
+        return redirect(back)
+
+    return form_page(form, "commitments/add_forces.html", save, commitment=commitment, back=back)
+
+
+@bp.route("/commitments/<reference>/forces/remove", methods=["GET", "POST"])
+def remove_force(reference: str):
+    commitment = _published(reference)
+    form = RemoveForceForm()
+    form.force_id.choices = [(0, "Select a force"), *((f.id, f.name) for f in
+                                                      commitments.applies_to(db.session, commitment))]
+    back = url_for("commitments.view", reference=commitment.reference)
+
+    def save():
+        force = commitment_members.remove(db.session, commitment, form.force_id.data, form.reason.data or "", me())
+        commit(f"{force.name} no longer carries {commitment.reference}: its action is closed as not needed")
+        return redirect(back)
+
+    return form_page(form, "commitments/remove_force.html", save, commitment=commitment, back=back)

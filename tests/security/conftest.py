@@ -637,6 +637,9 @@ WRITES: dict[str, Write] = {
     "commitments.change": Write("oversight", lambda w, s, b: {
         "title": "Phones back within a day", "description": "", "success_measure": "",
         "due_date": _date(commitment_due() + timedelta(days=10)), "reason": "Reworded by ministers"}),
+    "commitments.add_forces": Write("oversight", lambda w, s, b: {"force_ids": str(factories.force("cumbria").id)}),
+    "commitments.remove_force": Write("oversight", lambda w, s, b: {"force_id": str(s.force_id),
+                                                                    "reason": "Done through the regional hub"}),
     "commitment_reviews.completion": Write("oversight", lambda w, s, b: {"decision": "confirm"},
                                            prepare=_signed_off_commitment),
     "commitment_reviews.propose_date": Write("programme_manager", lambda w, s, b: {

@@ -197,6 +197,8 @@ ROUTES: dict[str, Route] = {
     "commitments.edit": Route(("GET", "POST"), NATIONAL),
     "commitments.publish": Route(("GET", "POST"), NATIONAL),
     "commitments.change": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
+    "commitments.add_forces": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
+    "commitments.remove_force": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
     # The national team's decisions and a force's date proposal: NC-06 is carried by both forces, each
     # force's action signed off; NC-04 is carried by both; NC-05 has a date proposal waiting from each.
     "commitment_reviews.completion": Route(("GET", "POST"), {
