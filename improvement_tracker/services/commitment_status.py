@@ -69,6 +69,6 @@ def across(session: Session, commitment: Commitment, today: date, force_id: int 
             found.overdue.append(name)
         if words == AWAITING_CONFIRMATION:
             found.awaiting.append((name, code))
-        table.add([name, words, rag.label, due, owner or "No owner yet"],
+        table.add([name, words, rag.label, due, owner or "No owner"],
                   {0: ("actions.show", {"action_id": action_id})})
     return found

@@ -68,7 +68,7 @@ def test_the_national_team_drafts_publishes_and_follows_a_commitment(client_requ
                                     "West Midlands"]
     durham = next(r for r in rows if r[0] == "Durham")
     assert durham[1:3] == ["Not started", "Green"] and durham[4] == "Dee Durham"
-    assert next(r for r in rows if r[0] == "Kent" or r[0] == "Avon and Somerset")[4] == "No owner yet"
+    assert next(r for r in rows if r[0] == "Kent" or r[0] == "Avon and Somerset")[4] == "No owner"
     link = page.select_one("#table-forces tbody tr a")["href"]
     assert link.startswith("/actions/")
     by_standing = _text(page.select_one("#by-standing"))
