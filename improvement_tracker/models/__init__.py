@@ -23,7 +23,7 @@ from improvement_tracker.models.returns import (
     ReturnSection,
     ReturnVersion,
 )
-from improvement_tracker.models.snapshots import ProgressSnapshot
+from improvement_tracker.models.snapshots import CommitmentSnapshot, ProgressSnapshot
 from improvement_tracker.models.submissions import FormSubmission
 from improvement_tracker.models.users import LoginAttempt, User
 
@@ -47,6 +47,7 @@ __all__ = [
     "OutcomeFigure",
     "OutcomeMeasure",
     "Pillar",
+    "CommitmentSnapshot",
     "ProgressSnapshot",
     "ProgressUpdate",
     "QuarterlyReturn",

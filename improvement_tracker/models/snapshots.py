@@ -39,3 +39,29 @@ class ProgressSnapshot(db.Model):
     # True when rebuilt from history rather than recorded on the day.
     backfilled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommitmentSnapshot(db.Model):
+    """One row per (day, published commitment): where its forces stood that day. The source of the
+    commitment's completion trend."""
+
+    __tablename__ = "commitment_snapshots"
+    __table_args__ = (
+        UniqueConstraint("day", "commitment_id", name="uq_commitment_snapshots_day_commitment"),
+        Index("ix_commitment_snapshots_commitment_id_day", "commitment_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    forces: Mapped[int] = mapped_column(Integer, default=0)  # carrying it that day
+    not_started: Mapped[int] = mapped_column(Integer, default=0)
+    in_progress: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    awaiting_sign_off: Mapped[int] = mapped_column(Integer, default=0)
+    # Signed off by the force: awaiting the national team's confirmation, or confirmed.
+    awaiting_confirmation: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    backfilled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -107,13 +107,13 @@ def horizontal_bars(table: Table, value_column: int, axis_title: str, colour: st
                    xaxis={"title": {"text": axis_title}, "rangemode": "tozero"})
 
 
-def trend(table: Table) -> Figure:
+def trend(table: Table, axis: str = "% complete") -> Figure:
     x = [d.isoformat() if isinstance(d, date) else d for d in table.column(0)]
     lines = [{"type": "scatter", "name": code, "x": x, "y": [_number(v) for v in table.column(i)],
               "mode": "lines+markers", "line": {"color": SERIES[(i - 1) % len(SERIES)], "width": 2},
               "marker": {"symbol": SYMBOLS[(i - 1) % len(SYMBOLS)], "size": 6}}
              for i, code in enumerate(table.headers[1:], start=1)]
-    return _figure(lines, table.title, yaxis={"title": {"text": "% complete"}, "range": [0, 100]})
+    return _figure(lines, table.title, yaxis={"title": {"text": axis}, "range": [0, 100]})
 
 
 def status_by_pillar(table: Table, statuses: list[str]) -> Figure:
@@ -160,6 +160,12 @@ def force_figures(tables: dict[str, Table], statuses: list[str], today: date) ->
         "owners-most-overdue": horizontal_bars(tables["owners-most-overdue"], 1, "Overdue actions", "#d4351c"),
     }
     return {name: to_json(fig) for name, fig in figures.items() if tables[name].rows}
+
+
+def commitment_figures(tables: dict[str, Table]) -> dict[str, str]:
+    """A national commitment's completion trend (services.commitment_snapshots.trend)."""
+    table = tables["trend"]
+    return {"trend": to_json(trend(table, "% of forces"))} if table.rows else {}
 
 
 def pillar_figures(tables: dict[str, Table]) -> dict[str, str]:

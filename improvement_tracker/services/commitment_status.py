@@ -22,11 +22,19 @@ AWAITING_CONFIRMATION = "Signed off by the force, awaiting national confirmation
 CONFIRMED = "Confirmed by the national team"
 
 
+def stage(action_status: str, national_state: str | None) -> str:
+    """A force's standing on a commitment as a key: the action's status, except that a completed one is
+    "confirmed" or "awaiting_confirmation" (the daily snapshots count forces by it)."""
+    if action_status == "complete":
+        return "confirmed" if national_state == "confirmed" else "awaiting_confirmation"
+    return action_status
+
+
 def standing(action_status: str, national_state: str | None) -> str:
     """A force's standing on a commitment, in words every page and export uses."""
-    if action_status == "complete":
-        return CONFIRMED if national_state == "confirmed" else AWAITING_CONFIRMATION
-    return STATUS_LABELS.get(action_status, action_status)
+    key = stage(action_status, national_state)
+    words = {"confirmed": CONFIRMED, "awaiting_confirmation": AWAITING_CONFIRMATION}
+    return words.get(key) or STATUS_LABELS.get(key, key)
 
 
 @dataclass

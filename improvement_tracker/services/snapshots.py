@@ -1,6 +1,7 @@
 """Daily progress snapshots: one row per (day, force, pillar), the source of trend charts.
 
-`build_live` records today's state with a handful of aggregate queries. `build_from_history`
+`build_live` records today's state with a handful of aggregate queries (and each published national
+commitment's, services.commitment_snapshots). `build_from_history`
 rebuilds a past day from the plan's own history, so a new installation has trends at once:
 
 - exact: which actions existed, their status (from the status changes in progress updates),
@@ -25,7 +26,7 @@ from improvement_tracker.models import Action, DueDateChange, Force, Milestone, 
 from improvement_tracker.models.evidence import Evidence
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.models.snapshots import ProgressSnapshot
-from improvement_tracker.services import clock, plan_rules
+from improvement_tracker.services import clock, commitment_snapshots, plan_rules
 
 COUNT_FIELDS = (*STATUSES, "red", "amber", "green", "overdue", "milestones", "milestones_due",
                 "milestones_done", "evidence_submitted", "evidence_accepted")
@@ -92,6 +93,7 @@ def build_live(session: Session, day: date) -> BuildReport:
     for force_id, pillar_id, submitted, accepted in evidence:
         grid[(force_id, pillar_id)].update(evidence_submitted=submitted, evidence_accepted=accepted)
     rows = _store(session, day, grid, backfilled=False)
+    commitment_snapshots.build_live(session, day)
     return BuildReport(day, rows)
 
 
@@ -104,6 +106,7 @@ def build_from_history(session: Session, day: date) -> BuildReport:
     history = History.load(session)
     grid = _empty_grid(_cells(session))
     history.fill(grid, day)
+    commitment_snapshots.build_from_history(session, day, history)
     return BuildReport(day, _store(session, day, grid, backfilled=True))
 
 
@@ -122,6 +125,7 @@ def backfill(session: Session, today: date, days: int) -> list[BuildReport]:
         grid = _empty_grid(cells)
         history.fill(grid, day)
         reports.append(BuildReport(day, _store(session, day, grid, backfilled=True)))
+    commitment_snapshots.backfill(session, today, days, history)
     return reports
 
 

@@ -16,9 +16,11 @@ from improvement_tracker.forms.commitments import (
 )
 from improvement_tracker.models import Commitment
 from improvement_tracker.services import (
+    charts,
     clock,
     commitment_members,
     commitment_reviews,
+    commitment_snapshots,
     commitment_status,
     commitments,
     reference_admin,
@@ -120,6 +122,8 @@ def view(reference: str):
     today = clock.today()
     published = commitment.state == "published"
     found = commitment_status.across(db.session, commitment, today, _own_force_only()) if published else None
+    # The trend across forces is the national team's: a programme manager sees their own force's row only.
+    trend = commitment_snapshots.trend(db.session, commitment) if published and _own_force_only() is None else None
     return render_template(
         "commitments/view.html", commitment=commitment, across=found, today=today,
         may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS, cohorts=COHORT_LABELS,
@@ -127,7 +131,8 @@ def view(reference: str):
         publish_refusal=None if published else commitments.publish_refusal(db.session, commitment, today),
         proposals=commitment_reviews.waiting_proposals(db.session, commitment) if published else [],
         removed=commitment_members.removed(db.session, commitment) if published else [],
-        may_propose=published and _proposes(commitment))
+        may_propose=published and _proposes(commitment), trend=trend,
+        figures=charts.commitment_figures({"trend": trend}) if trend else {})
 
 
 @bp.get(f"/commitments/<reference>/forces.{FORMAT}")
@@ -138,6 +143,16 @@ def export(reference: str, fmt: str):
         abort(404)
     return download(commitment_status.across(db.session, commitment, clock.today(), _own_force_only()).table, fmt,
                     f"commitment-{commitment.reference.lower()}")
+
+
+@bp.get(f"/commitments/<reference>/trend.{FORMAT}")
+def export_trend(reference: str, fmt: str):
+    _setters_only()
+    commitment = _commitment(reference)
+    if commitment.state != "published":
+        abort(404)
+    return download(commitment_snapshots.trend(db.session, commitment), fmt,
+                    f"commitment-{commitment.reference.lower()}-trend")
 
 
 @bp.route("/commitments/<reference>/edit", methods=["GET", "POST"])

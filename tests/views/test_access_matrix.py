@@ -197,6 +197,7 @@ ROUTES: dict[str, Route] = {
     "commitments.edit": Route(("GET", "POST"), NATIONAL),
     "commitments.publish": Route(("GET", "POST"), NATIONAL),
     "commitments.change": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
+    "commitments.export_trend": Route(("GET",), NATIONAL, {"reference": "NC-01", "fmt": "csv"}),
     "commitments.add_forces": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
     "commitments.remove_force": Route(("GET", "POST"), NATIONAL, {"reference": "NC-01"}),
     # The national team's decisions and a force's date proposal: NC-06 is carried by both forces, each

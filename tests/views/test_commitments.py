@@ -285,3 +285,26 @@ def test_the_national_team_changes_a_published_commitment_for_every_force(client
     changed = db.session.get(Action, action.id)
     assert (changed.title, changed.current_due_date) == ("Phones back within a day", later)
     client_request.get("/commitments/NC-01/edit", expected_status=404)
+
+
+def test_the_national_team_sees_the_completion_trend_from_the_daily_snapshots(client_request, national):
+    from improvement_tracker.services import snapshots
+
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    factories.publish_commitment(national, ["durham", "kent"])
+    client_request.login(national)
+    page = client_request.get("/commitments/NC-01")
+    assert "The trend starts with the first daily snapshot" in _text(page)
+    snapshots.build_live(db.session, clock.today())
+    db.session.commit()
+    page = client_request.get("/commitments/NC-01")
+    assert page.select_one("#figure-trend script[type='application/json']") is not None  # the chart
+    rows = [[c.get_text(strip=True) for c in r.select("th, td")] for r in page.select("#table-trend tbody tr")]
+    assert len(rows) == 1 and rows[0][1:] == ["0", "0"]  # its table: nobody has signed off yet
+    download = client_request.client.get("/commitments/NC-01/trend.csv")
+    assert download.status_code == 200 and "Signed off by the force (%)" in download.text
+    # A programme manager sees their own force's row, never the spread across forces.
+    client_request.login(manager)
+    page = client_request.get("/commitments/NC-01")
+    assert page.select_one("#trend") is None
+    client_request.get("/commitments/NC-01/trend.csv", expected_status=404)
