@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -80,3 +80,65 @@ def across(session: Session, commitment: Commitment, today: date, force_id: int 
         table.add([name, words, rag.label, due, owner or "No owner"],
                   {0: ("actions.show", {"action_id": action_id})})
     return found
+
+
+NATIONAL_TABLE = "commitments"
+
+
+def national_table(session: Session, today: date, cohort: str | None = None, country: str | None = None) -> Table:
+    """The national dashboard's and board pack's commitments section: each published commitment across
+    the forces carrying it (those in the cohort or country only, when the dashboard is filtered), by the
+    same standing and overdue rules as its own page."""
+    table = Table(NATIONAL_TABLE, "National commitments across the forces carrying them",
+                  ["Commitment", "Title", "Due", "Forces", "Confirmed", "Awaiting confirmation", "Overdue",
+                   "% confirmed"], numeric=frozenset({3, 4, 5, 6, 7}))
+    query = (select(Commitment.reference, Commitment.title, Commitment.due_date, Action.status,
+                    Action.current_due_date, CommitmentForce.national_state)
+             .join(CommitmentForce, CommitmentForce.commitment_id == Commitment.id)
+             .join(Action, Action.id == CommitmentForce.action_id)
+             .join(Force, Force.id == CommitmentForce.force_id)
+             .where(Commitment.state == "published", CommitmentForce.membership == "active")
+             .order_by(Commitment.reference))
+    if cohort:
+        query = query.where(Force.cohort == cohort)
+    if country:
+        query = query.where(Force.country == country)
+    found: dict[str, list] = {}
+    for reference, title, due, status, action_due, national in session.execute(query):
+        row = found.setdefault(reference, [reference, title, due, 0, 0, 0, 0])
+        key = stage(status, national)
+        row[3] += 1
+        row[4] += key == "confirmed"
+        row[5] += key == "awaiting_confirmation"
+        row[6] += plan_rules.is_overdue(status, action_due, today)
+    for reference, row in found.items():
+        table.add([*row, plan_rules.percent(row[4], row[3])], {0: ("commitments.view", {"reference": reference})})
+    return table
+
+
+@dataclass
+class NewlyOverdue:
+    reference: str
+    title: str
+    forces: list[str]  # overdue now, not a week before
+    overdue: int  # all the forces overdue on it now
+
+
+def newly_overdue(session: Session, today: date, days: int = 7) -> list[NewlyOverdue]:
+    """The weekly national summary's commitments: those with forces overdue today that were not
+    overdue ``days`` before (by the one overdue rule, at both dates)."""
+    before = today - timedelta(days=days)
+    found: dict[str, NewlyOverdue] = {}
+    for reference, title, name, status, due in session.execute(
+            select(Commitment.reference, Commitment.title, Force.name, Action.status, Action.current_due_date)
+            .join(CommitmentForce, CommitmentForce.commitment_id == Commitment.id)
+            .join(Action, Action.id == CommitmentForce.action_id)
+            .join(Force, Force.id == CommitmentForce.force_id)
+            .where(Commitment.state == "published", CommitmentForce.membership == "active",
+                   plan_rules.overdue_sql(today))
+            .order_by(Commitment.reference, Force.name)):
+        entry = found.setdefault(reference, NewlyOverdue(reference, title, [], 0))
+        entry.overdue += 1
+        if not plan_rules.is_overdue(status, due, before):
+            entry.forces.append(name)
+    return [entry for entry in found.values() if entry.forces]

@@ -33,6 +33,7 @@ from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReturnVer
 from improvement_tracker.services import action_page as action_page_model
 from improvement_tracker.services import (
     charts,
+    commitment_status,
     dashboards,
     outcome_pages,
     plan_exports,
@@ -53,6 +54,7 @@ MAX_ENTRIES = 256
 NATIONAL_DASHBOARD = "national dashboard"  # payload stamp, today, filters
 NATIONAL_DISAGREEMENTS = "national RAG disagreements"  # national version, today, filters
 NATIONAL_ASSESSMENTS = "national assessments"  # national version, today, filters
+NATIONAL_COMMITMENTS = "national commitments"  # national version, today, filters
 PILLAR_VIEW = "pillar view"  # payload stamp, today, pillar, filters
 FORCE_DASHBOARD = "force dashboard"  # force version, today
 FORCE_ASSESSMENTS = "force assessments"  # force version, today
@@ -145,8 +147,8 @@ def _presented(dashboard: dashboards.Dashboard, present: Presentation,
 def national_dashboard(session: Session, today: date, filters: dashboards.Filters,
                        present: Presentation) -> dashboards.Dashboard:
     """The stored payload's tables and charts (kept until the payload is refreshed), and the
-    RAG disagreements and the latest reviewed assessments read from the plans and returns as they
-    are now (each kept until any plan or return changes)."""
+    RAG disagreements, the latest reviewed assessments and the national commitments read from the
+    plans and returns as they are now (each kept until any plan or return changes)."""
     stamp = dashboards.payload_stamp(session)
 
     def make() -> dashboards.Dashboard:
@@ -168,8 +170,11 @@ def national_dashboard(session: Session, today: date, filters: dashboards.Filter
     assessed = kept.get_or_make(
         (NATIONAL_ASSESSMENTS, _database(session), version, today, _args(filters.args)),
         live(lambda: assessments.national_table(session, filters)))
-    return replace(base, tables={**base.tables, **disagreements.tables, **assessed.tables},
-                   markup={**base.markup, **disagreements.markup, **assessed.markup})
+    committed = kept.get_or_make(
+        (NATIONAL_COMMITMENTS, _database(session), version, today, _args(filters.args)),
+        live(lambda: commitment_status.national_table(session, today, filters.cohort, filters.country)))
+    return replace(base, tables={**base.tables, **disagreements.tables, **assessed.tables, **committed.tables},
+                   markup={**base.markup, **disagreements.markup, **assessed.markup, **committed.markup})
 
 
 def pillar_view(session: Session, today: date, pillar: Pillar, filters: dashboards.Filters,

@@ -247,5 +247,8 @@ def _weekly(notification: Notification) -> dict[str, Any]:
     summary = notification.items[0] if notification.items else {}
     rows = [{"text": row.get("text", ""), "route": _route(row)} for row in summary.get("rows", [])]
     whole = _route(summary.get("link") or {"path": summary.get("path")})
+    sections = [{"title": section.get("title", ""),
+                 "rows": [{"text": row.get("text", ""), "route": _route(row)} for row in section.get("rows", [])]}
+                for section in summary.get("sections", [])]
     return {"intro": summary.get("intro", ""), "figures": summary.get("figures", []),
-            "rows_title": summary.get("rows_title", ""), "rows": rows, "whole": whole}
+            "rows_title": summary.get("rows_title", ""), "rows": rows, "sections": sections, "whole": whole}

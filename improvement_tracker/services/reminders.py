@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from improvement_tracker.models import Action, Force, Milestone, Notification, ReminderClaim, User
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import clock, plan_queries, plan_rules, return_reminders
+from improvement_tracker.services import clock, commitment_status, plan_queries, plan_rules, return_reminders
 from improvement_tracker.services.lookups import which_exist
 from improvement_tracker.services.settings import ReminderSettings
 from improvement_tracker.services.working_days import (
@@ -485,4 +485,9 @@ def _national_summary(session: Session, user: User, today: date):
                   **_link("plans.force_plan", code=f.force.code)} for f in worst],
         "link": _link("plans.forces"),
     }
+    if late := commitment_status.newly_overdue(session, today):
+        content["sections"] = [{"title": "National commitments with forces newly overdue this week", "rows": [
+            {"text": f"{c.reference} {c.title}: {', '.join(c.forces)} newly overdue ({c.overdue} "
+                     f"force{'s' if c.overdue != 1 else ''} overdue in all)",
+             **_link("commitments.view", reference=c.reference)} for c in late]}]
     return "Weekly summary: national improvement plans", content

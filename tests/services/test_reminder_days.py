@@ -154,3 +154,43 @@ def test_a_missed_monday_run_still_sends_the_weekly_summary_once(mail_app, smtp_
     assert [to for to, _ in weekly(date(2027, 3, 15))] == ["ollie@example.gov.uk", "pat@example.police.uk"]
     keys = db.session.scalars(select(ReminderClaim.threshold).where(ReminderClaim.kind == "weekly_summary"))
     assert sorted(keys) == ["2027-W09", "2027-W09", "2027-W10", "2027-W10", "2027-W11", "2027-W11"]
+
+
+def test_the_weekly_national_summary_lists_commitments_with_forces_newly_overdue(mail_app, smtp_server):
+    from improvement_tracker.services import clock
+    from improvement_tracker.services.working_days import is_working_day
+
+    handler, _ = smtp_server
+    national = factories.create_user("oversight", None, email="ollie@example.gov.uk")
+    manager = factories.create_user("programme_manager", "cumbria", email="cat@cumbria.police.uk")
+    deputy = factories.create_user("programme_manager", "cumbria", email="dep@cumbria.police.uk")
+    due = clock.today() + timedelta(days=10)
+    actions = factories.publish_commitment(national, ["cumbria", "durham", "kent"], due=due)
+    cumbria = next(a for a in actions if a.force.code == "cumbria")
+    from improvement_tracker.services import status
+
+    status.apply(db.session, cumbria, "start", "", actor=manager)
+    status.apply(db.session, cumbria, "request-sign-off", "Done", actor=manager)
+    status.apply(db.session, cumbria, "sign-off", "", actor=deputy, no_evidence_reason="Seen the log")
+    db.session.commit()
+    monday = due + timedelta(days=1)
+    while monday.isoweekday() != 1 or not is_working_day(monday):
+        monday += timedelta(days=1)
+
+    def national_summary(day: date) -> str:
+        before = len(handler.messages)
+        scheduler.daily_reminders(mail_app, day)
+        [email] = [m for m in handler.messages[before:] if m["To"] == "ollie@example.gov.uk"]
+        return email.get_body(("plain",)).get_content()
+
+    first = national_summary(monday)
+    assert "National commitments with forces newly overdue this week" in first
+    assert ("NC-01 No victim without a phone for more than 24 hours: Durham, Kent newly overdue "
+            "(2 forces overdue in all)") in first
+    assert "/commitments/NC-01" in first
+    # A week on, they are still overdue but no longer newly so.
+    next_week = monday + timedelta(days=7)
+    while not is_working_day(next_week):  # the week's first working day sends it
+        next_week += timedelta(days=1)
+    later = national_summary(next_week)
+    assert "newly overdue" not in later

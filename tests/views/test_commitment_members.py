@@ -70,3 +70,4 @@ def test_a_draft_has_no_forces_pages_and_others_never_see_them(client_request, n
     client_request.get("/commitments/NC-01/forces/add", expected_status=404)
     client_request.post("/commitments/NC-01/forces/remove", {"force_id": str(manager.force_id), "reason": "x"},
                         expected_status=404)
+

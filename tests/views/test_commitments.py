@@ -308,3 +308,31 @@ def test_the_national_team_sees_the_completion_trend_from_the_daily_snapshots(cl
     page = client_request.get("/commitments/NC-01")
     assert page.select_one("#trend") is None
     client_request.get("/commitments/NC-01/trend.csv", expected_status=404)
+
+
+def test_the_national_dashboard_and_board_pack_show_each_commitment_across_its_forces(client_request, national):
+    manager = factories.create_user("programme_manager", "durham", name="Dee Durham")
+    deputy = factories.create_user("programme_manager", "durham", name="Sam Deputy")
+    durham_action, _ = factories.publish_commitment(national, ["durham", "kent"])
+    from improvement_tracker.services import status
+
+    status.apply(db.session, durham_action, "start", "", actor=manager)
+    status.apply(db.session, durham_action, "request-sign-off", "Done", actor=manager)
+    status.apply(db.session, durham_action, "sign-off", "", actor=deputy, no_evidence_reason="Seen the log")
+    db.session.commit()
+    client_request.login(national)
+
+    def row(url: str) -> list[str]:
+        page = client_request.get(url)
+        [found] = page.select("#table-commitments tbody tr")
+        return [c.get_text(" ", strip=True) for c in found.select("th, td")]
+
+    title = "No victim without a phone for more than 24 hours"
+    assert row("/dashboards/national")[:2] == ["NC-01", title]
+    assert row("/dashboards/national")[3:] == ["2", "0", "1", "0", "0"]  # forces, confirmed, awaiting, overdue, %
+    assert row("/dashboards/national?cohort=pathfinder")[3:] == ["1", "0", "1", "0", "0"]  # Durham alone
+    assert row("/dashboards/national/board-pack")[3:] == ["2", "0", "1", "0", "0"]
+    page = client_request.get("/dashboards/national")
+    assert page.select_one("#table-commitments tbody a")["href"] == "/commitments/NC-01"
+    download = client_request.client.get("/dashboards/national/export/commitments.csv")
+    assert download.status_code == 200 and "Awaiting confirmation" in download.text
