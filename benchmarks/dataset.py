@@ -99,7 +99,7 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
     from sqlalchemy import select
 
     from improvement_tracker.extensions import db
-    from improvement_tracker.models import Action, Force, QuarterlyReturn, ReportingPeriod, User
+    from improvement_tracker.models import Action, Commitment, Force, QuarterlyReturn, ReportingPeriod, User
     from improvement_tracker.models.returns import ReturnVersion
     from improvement_tracker.services import reporting_periods
 
@@ -125,6 +125,10 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
                           ReturnVersion.number.desc())):
             slug = reporting_periods.slug(reporting_periods.Quarter(year, quarter))
             return_pages.setdefault(code, []).append(f"/forces/{code}/returns/{slug}/versions/{number}")
+        commitments = list(db.session.scalars(select(Commitment.reference).where(Commitment.state == "published")
+                                              .order_by(Commitment.reference)))
+    if not commitments:
+        sys.exit("the dataset has no national commitments: run `flask demo generate` on it again to add them")
     if not return_pages:
         sys.exit("the dataset has no quarterly returns: run `flask demo generate` on it again to add them")
     every_return_page = [path for paths in return_pages.values() for path in paths]
@@ -151,4 +155,9 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
         (oversight[n % 2], ",".join(f"/outcomes?measure={m}" for m in measures[n % 4:] + measures[:n % 4]))
         for n in range(clients)]
     per_client["force outcomes"] = [(email, f"/forces/{code}/outcomes") for email, code in pick]
+    # Each published commitment's page across its forces (oversight), each client starting at another.
+    per_client["commitment page"] = [
+        (oversight[n % 2], ",".join(f"/commitments/{r}" for r in commitments[n % len(commitments):]
+                                    + commitments[:n % len(commitments)]))
+        for n in range(clients)]
     return per_client

@@ -71,3 +71,24 @@ def test_a_draft_has_no_forces_pages_and_others_never_see_them(client_request, n
     client_request.post("/commitments/NC-01/forces/remove", {"force_id": str(manager.force_id), "reason": "x"},
                         expected_status=404)
 
+
+
+def test_two_people_adding_the_same_force_at_once_add_it_once(app, live_server, national):
+    from tests.views.test_writes_apply_once import Person, at_once
+
+    factories.publish_commitment(national, ["durham"])
+    colleague = factories.create_user("oversight", None, name="Nia National")
+    people = [Person(live_server, national), Person(live_server, colleague)] * 2
+    kent = str(factories.force("kent").id)
+    forms = iter([(p, p.form("/commitments/NC-01/forces/add", force_ids=kent)) for p in people])
+
+    def add():
+        person, form = next(forms)
+        return person.send("/commitments/NC-01/forces/add", form)
+
+    responses = at_once(add, times=4)
+    assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Action).where(
+        Action.reference == "NC-01", Action.force_id == factories.force("kent").id)) == 1
+    assert sum(r.status_code == 302 for r in responses) == 1

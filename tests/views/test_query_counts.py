@@ -15,7 +15,16 @@ from benchmarks.query_count import counting_queries
 from improvement_tracker.demo import national
 from improvement_tracker.demo.national_people import DOMAIN, PASSWORD
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Force, Milestone, QuarterlyReturn, ReportingPeriod, User
+from improvement_tracker.models import (
+    Action,
+    Commitment,
+    CommitmentForce,
+    Force,
+    Milestone,
+    QuarterlyReturn,
+    ReportingPeriod,
+    User,
+)
 from improvement_tracker.services import clock, dashboards, reporting_periods
 from improvement_tracker.services.storage import LocalStorage
 
@@ -53,6 +62,11 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         .where(QuarterlyReturn.force_id == pm.force_id, QuarterlyReturn.latest_version > 0)
         .order_by(ReportingPeriod.financial_year.desc(), ReportingPeriod.quarter.desc()).limit(1)).one()
     version = f"/forces/{code}/returns/{reporting_periods.slug(reporting_periods.Quarter(year, quarter))}"
+    # The newest national commitment the force carries (each seed's generate publishes its own).
+    commitment = db.session.scalar(
+        select(Commitment.reference).join(CommitmentForce, CommitmentForce.commitment_id == Commitment.id)
+        .where(CommitmentForce.force_id == pm.force_id, Commitment.state == "published")
+        .order_by(Commitment.id.desc()).limit(1))
     return [
         ("national returns", oversight, "/returns"),
         ("return version", oversight, f"{version}/versions/{number}"),
@@ -77,6 +91,9 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         ("national outcomes, referrals", oversight, "/outcomes?measure=referrals"),
         ("force outcomes", pm.email, f"/forces/{code}/outcomes"),
         ("outcomes history", pm.email, f"/forces/{code}/outcomes/history"),
+        ("commitments", oversight, "/commitments"),
+        ("commitment page", oversight, f"/commitments/{commitment}"),
+        ("commitment page, own force", pm.email, f"/commitments/{commitment}"),
     ]
 
 
