@@ -22,7 +22,7 @@ from improvement_tracker.models import (
     User,
 )
 from improvement_tracker.models._types import utcnow
-from improvement_tracker.services import audit, clock, commitments, inputs, plan_rules
+from improvement_tracker.services import audit, clock, commitments, inputs, plan_rules, plans
 from improvement_tracker.services.audit import ServiceError
 
 REASON_LIMIT = 2000
@@ -56,18 +56,29 @@ def removed(session: Session, commitment: Commitment) -> list[tuple[str, str]]:
 
 
 def _rejoin(session: Session, commitment: Commitment, member: CommitmentForce, actor: User) -> None:
-    """A force taken off and added again: the same action, open again (a finished one stays finished)."""
+    """A force taken off and added again: the same action, open again (a finished one stays finished),
+    with what the commitment says now (it may have changed while the force was off)."""
     member.membership, member.removed_at, member.removed_reason = "active", None, None
     action = session.get(Action, member.action_id) if member.action_id else None
-    if action is not None and action.status == "closed_not_needed":
-        now = utcnow()
-        action.status, action.status_reason, action.last_update_at = "in_progress", None, now
-        session.add(ProgressUpdate(action_id=action.id, author_id=actor.id, created_at=now,
-                                   text=f"Added back to national commitment {commitment.reference} by the national "
-                                        "team", status_from="closed_not_needed", status_to="in_progress"))
-        audit.record(session, actor, "action.reopened", "action", action.id, force_id=action.force_id,
-                     action_id=action.id, changes={"status": ["closed_not_needed", "in_progress"]},
-                     summary=f"Added back to national commitment {commitment.reference}")
+    if action is None or action.status != "closed_not_needed":
+        return
+    now = utcnow()
+    action.status, action.status_reason, action.last_update_at = "in_progress", None, now
+    session.add(ProgressUpdate(action_id=action.id, author_id=actor.id, created_at=now,
+                               text=f"Added back to national commitment {commitment.reference} by the national team",
+                               status_from="closed_not_needed", status_to="in_progress"))
+    audit.record(session, actor, "action.reopened", "action", action.id, force_id=action.force_id,
+                 action_id=action.id, changes={"status": ["closed_not_needed", "in_progress"]},
+                 summary=f"Added back to national commitment {commitment.reference}")
+    words = audit.apply_changes(action, {"title": commitment.title, "description": commitment.description,
+                                         "success_measure": commitment.success_measure})
+    if words:
+        audit.record(session, actor, "action.updated", "action", action.id, changes=words, force_id=action.force_id,
+                     action_id=action.id, summary=f"National commitment {commitment.reference} as it is now")
+    if action.current_due_date != commitment.due_date:
+        plans.change_due_date(session, action, commitment.due_date,
+                              f"Added back to national commitment {commitment.reference}: its due date now",
+                              actor=actor, national=True)
 
 
 def add(session: Session, commitment: Commitment, force: Force, actor: User) -> CommitmentForce | None:

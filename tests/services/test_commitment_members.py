@@ -11,7 +11,14 @@ import sqlalchemy as sa
 
 from improvement_tracker import scheduler
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, AuditEvent, CommitmentDateProposal, CommitmentForce, Notification
+from improvement_tracker.models import (
+    Action,
+    AuditEvent,
+    CommitmentDateProposal,
+    CommitmentForce,
+    DueDateChange,
+    Notification,
+)
 from improvement_tracker.services import clock, commitment_members, commitment_reviews, commitments, reference_admin
 from improvement_tracker.services import status as status_service
 from improvement_tracker.services.audit import ServiceError
@@ -81,10 +88,17 @@ def test_a_force_taken_off_keeps_its_action_closed_with_the_national_reason(nati
     assert commitment_members.removed(db.session, commitment) == [("Durham", "Durham's RASSO team trained in 2024")]
     # The force may now reopen or leave its own action: the national team no longer holds it.
     assert commitments.close_refusal(db.session, action) is None
-    # Added back: the same action, open again.
+    # Changed while Durham was off, then Durham added back: the same action, open again, as it is now.
+    later = commitment.due_date + timedelta(days=30)
+    commitment_reviews.change_published(db.session, commitment, commitment_reviews.PublishedChange(
+        title="Specialist learning for every RASSO investigator", description="", success_measure="",
+        due_date=later, reason="Widened by ministers"), national)
     commitment_members.add_forces(db.session, commitment, [action.force_id], national)
     db.session.commit()
     assert _action(commitment, "durham").id == action.id and action.status == "in_progress"
+    assert (action.title, action.current_due_date) == ("Specialist learning for every RASSO investigator", later)
+    assert db.session.scalar(sa.select(DueDateChange.reason).where(DueDateChange.action_id == action.id)).startswith(
+        "Added back to national commitment NC-07")
     events = db.session.scalars(sa.select(AuditEvent.event).where(AuditEvent.force_id == action.force_id)).all()
     assert {"commitment.force_removed", "commitment.force_added", "action.close", "action.reopened"} <= set(events)
 
