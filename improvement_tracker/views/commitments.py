@@ -249,7 +249,7 @@ def remove_force(reference: str):
 
     def save():
         force = commitment_members.remove(db.session, commitment, form.force_id.data, form.reason.data or "", me())
-        commit(f"{force.name} no longer carries {commitment.reference}: its action is closed as not needed")
+        commit(f"{force.name} no longer carries {commitment.reference}. Its programme managers have been emailed")
         return redirect(back)
 
     return form_page(form, "commitments/remove_force.html", save, commitment=commitment, back=back)

@@ -16,8 +16,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from improvement_tracker.extensions import db
 from improvement_tracker.formatting import govuk_date
-from improvement_tracker.services import clock
+from improvement_tracker.services import clock, snapshots
 from tests import factories, files
 from tests.browser.conftest import expect_errors, sign_in, visit_checked
 
@@ -224,6 +225,13 @@ def test_a_commitment_is_published_worked_signed_off_confirmed_and_a_later_date_
     expect_row(page, "Avon and Somerset", CONFIRMED, due, "Owen Owner")
     expect(page.locator("#awaiting")).to_have_count(0)
     checked(page, "confirmed")
+    # The morning's snapshot (the 06:00 job's work) starts the completion trend: a chart and its table.
+    snapshots.build_live(db.session, clock.today())
+    db.session.commit()
+    page.reload()
+    expect(page.locator("#chart-trend .main-svg").first).to_be_visible()
+    expect(page.locator("#table-trend tbody tr td").first).to_have_text("20")  # 1 of 5 forces signed off
+    checked(page, "trend")
 
     # 6. Durham's programme manager proposes a later date (not a later one first); the national team
     # refuses it (no reason first) and Durham's due date stays.
