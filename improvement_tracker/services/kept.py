@@ -29,10 +29,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from improvement_tracker.models import Force, Pillar, QuarterlyReturn, ReturnVersion, User
+from improvement_tracker.models import Commitment, Force, Pillar, QuarterlyReturn, ReturnVersion, User
 from improvement_tracker.services import action_page as action_page_model
 from improvement_tracker.services import (
     charts,
+    commitment_pages,
     commitment_status,
     dashboards,
     outcome_pages,
@@ -67,6 +68,7 @@ RETURN_VERSION = "return version"  # the version and its SHA-256: its content ne
 RETURN_REVIEW = "return review"  # force version, the version
 NATIONAL_OUTCOMES = "national outcomes"  # national version, today, the quarter and measure asked for
 # A force's outcomes page shows England and Wales beside the force: any force's figures change it.
+COMMITMENT_PAGE = "commitment page"  # national version, commitment, today, the viewer's force (None: all)
 FORCE_OUTCOMES = "force outcomes"  # national version, force, today, every quarter or the recent ones
 
 
@@ -318,3 +320,20 @@ def force_outcomes(session: Session, today: date, force: Force, present: Present
 
     return kept.get_or_make((FORCE_OUTCOMES, _database(session), plan_version.national_version(session), force.id,
                              force.name, today, every_quarter), make)
+
+
+# --- national commitments ----------------------------------------------------------------------
+
+def commitment_page(session: Session, commitment: Commitment, today: date, force_id: int | None,
+                    present: Presentation) -> commitment_pages.CommitmentPage:
+    """Kept until any plan changes: every write to a linked action, a membership, a confirmation or a
+    date proposal is an audit event on its force, and a change to the commitment itself on every force."""
+    def make() -> commitment_pages.CommitmentPage:
+        found = commitment_pages.published(session, commitment, today, force_id)
+        table = found.across.table.with_urls(present.url_for)
+        found.across.table = table
+        found.markup = {table.name: present.table_markup(table)} if table.rows else {}
+        return found
+
+    return kept.get_or_make((COMMITMENT_PAGE, _database(session), plan_version.national_version(session),
+                             commitment.id, today, force_id), make)

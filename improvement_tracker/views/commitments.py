@@ -23,11 +23,12 @@ from improvement_tracker.services import (
     commitment_snapshots,
     commitment_status,
     commitments,
+    kept,
     reference_admin,
 )
 from improvement_tracker.services.commitments import APPLIES_TO_LABELS, CommitmentFields
 from improvement_tracker.services.reference_data import COHORT_LABELS
-from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me
+from improvement_tracker.views._helpers import PRESENTATION, commit, download, edit_page, form_page, me
 
 bp = Blueprint("commitments", __name__)
 FORMAT = "<any(csv, xlsx):fmt>"
@@ -121,17 +122,20 @@ def view(reference: str):
     commitment = _commitment(reference)
     today = clock.today()
     published = commitment.state == "published"
-    found = commitment_status.across(db.session, commitment, today, _own_force_only()) if published else None
+    if not published:
+        return render_template(
+            "commitments/view.html", commitment=commitment, page=None, today=today,
+            may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS, cohorts=COHORT_LABELS,
+            forces=len(commitments.applies_to(db.session, commitment)),
+            publish_refusal=commitments.publish_refusal(db.session, commitment, today))
+    force_id = _own_force_only()
+    page = kept.commitment_page(db.session, commitment, today, force_id, PRESENTATION)
     # The trend across forces is the national team's: a programme manager sees their own force's row only.
-    trend = commitment_snapshots.trend(db.session, commitment) if published and _own_force_only() is None else None
+    trend = commitment_snapshots.trend(db.session, commitment) if force_id is None else None
     return render_template(
-        "commitments/view.html", commitment=commitment, across=found, today=today,
-        may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS, cohorts=COHORT_LABELS,
-        forces=commitments.applies_to(db.session, commitment),
-        publish_refusal=None if published else commitments.publish_refusal(db.session, commitment, today),
-        proposals=commitment_reviews.waiting_proposals(db.session, commitment) if published else [],
-        removed=commitment_members.removed(db.session, commitment) if published else [],
-        may_propose=published and _proposes(commitment), trend=trend,
+        "commitments/view.html", commitment=commitment, page=page, across=page.across, dashboard=page,
+        today=today, may_set=security.may_set_commitments(me()), applies_to_labels=APPLIES_TO_LABELS,
+        cohorts=COHORT_LABELS, forces=page.forces, may_propose=_proposes(commitment), trend=trend,
         figures=charts.commitment_figures({"trend": trend}) if trend else {})
 
 
