@@ -11,16 +11,9 @@ from markupsafe import Markup, escape
 from improvement_tracker.formatting import govuk_date
 from improvement_tracker.services.evidence import REVIEW_LABELS
 from improvement_tracker.services.plan_rules import RAG_LABELS
-from improvement_tracker.services.status import STATUS_LABELS
+from improvement_tracker.services.status import STATUS_LABELS, STATUS_PALETTE
 
-STATUS_TAG_CLASSES = {
-    "not_started": "govuk-tag--grey",
-    "in_progress": "govuk-tag--blue",
-    "awaiting_sign_off": "govuk-tag--purple",
-    "complete": "govuk-tag--green",
-    "blocked": "govuk-tag--red",
-    "closed_not_needed": "govuk-tag--grey",
-}
+STATUS_TAG_CLASSES = {status: f"govuk-tag--{tag}" for status, (tag, _, _) in STATUS_PALETTE.items()}
 RAG_TAG_CLASSES = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 REVIEW_TAG_CLASSES = {"submitted": "govuk-tag--yellow", "accepted": "govuk-tag--green", "rejected": "govuk-tag--red"}
 

@@ -17,12 +17,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from improvement_tracker.services.status import STATUS_LABELS, STATUS_PALETTE
 from improvement_tracker.services.tables import Link, Table
 
 FONT = {"family": "Arial, sans-serif", "size": 14, "color": "#0b0c0c"}
 # GOV.UK colours; each has 3:1 or more against white, and bars carry a black outline.
 RAG_STYLE = {"Red": ("#d4351c", "x"), "Amber": ("#f47738", "/"), "Green": ("#00703c", "")}
-SERIES = ["#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#b58840", "#0b0c0c", "#f499be", "#28a197"]
+# Lines and bars that are not RAG or a status: never red, which means a red RAG.
+SERIES = ["#1d70b8", "#0b0c0c", "#4c2c92", "#28a197", "#b58840", "#d53880", "#505a5f", "#00703c"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
 OUTLINE = {"color": "#0b0c0c", "width": 1}
 
@@ -94,17 +96,21 @@ def rag_by_pillar(table: Table) -> Figure:
                      "marker": {"color": colour, "line": OUTLINE,
                                 "pattern": {"shape": shape, "fgcolor": "#ffffff", "fillmode": "overlay"}},
                      "insidetextfont": {"color": "#ffffff" if name != "Amber" else "#0b0c0c"}})
-    return _figure(bars, table.title, barmode="stack", yaxis={"title": {"text": "Open actions"}})
+    totals = [sum(v for v in values if isinstance(v, int | float))
+              for values in zip(*(table.column(i) for i in (1, 2, 3)), strict=True)]
+    return _figure(bars, table.title, barmode="stack", yaxis=count_axis(totals, "Open actions"))
 
 
 def horizontal_bars(table: Table, value_column: int, axis_title: str, colour: str = "#1d70b8") -> Figure:
     y = table.column(0)
     values = [_number(v) for v in table.column(value_column)]
+    # The value sits beyond its bar: the axis leaves room for it and it is never cut off.
     bar = {"type": "bar", "x": values, "y": y, "orientation": "h", "text": values, "textposition": "outside",
-           "marker": {"color": colour, "line": OUTLINE}, "name": table.headers[value_column]}
+           "cliponaxis": False, "marker": {"color": colour, "line": OUTLINE}, "name": table.headers[value_column]}
+    top = max((v for v in values if isinstance(v, int | float)), default=0)
     return _figure([bar], table.title, height=max(220, 30 * len(y) + 100), showlegend=False,
                    yaxis={"autorange": "reversed", "automargin": True},
-                   xaxis={"title": {"text": axis_title}, "rangemode": "tozero"})
+                   xaxis={**count_axis(values, axis_title), "range": [0, max(1, top) * 1.15]})
 
 
 def trend(table: Table, axis: str = "% complete") -> Figure:
@@ -116,12 +122,33 @@ def trend(table: Table, axis: str = "% complete") -> Figure:
     return _figure(lines, table.title, yaxis={"title": {"text": axis}, "range": [0, 100]})
 
 
+def count_axis(values: list, title: str) -> dict[str, Any]:
+    """An axis of counts: whole-number ticks (plotly picks 0.5 steps for small counts otherwise)."""
+    top = max((v for v in values if isinstance(v, int | float)), default=0)
+    axis: dict[str, Any] = {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d"}
+    if top <= 10:
+        axis["dtick"] = 1
+    elif top <= 20:
+        axis["dtick"] = 2
+    return axis
+
+
 def status_by_pillar(table: Table, statuses: list[str]) -> Figure:
+    """Actions by status in each pillar, stacked; each status in its tag's colour (STATUS_PALETTE)."""
     labels = [label.split(" ", 1)[0] for label in table.column(0)]
-    bars = [{"type": "bar", "name": status, "x": labels, "y": table.column(i), "text": table.column(i),
-             "textposition": "inside", "marker": {"color": SERIES[(i - 1) % len(SERIES)], "line": OUTLINE}}
-            for i, status in enumerate(statuses, start=1)]
-    return _figure(bars, table.title, barmode="stack", yaxis={"title": {"text": "Actions"}})
+    by_label = {STATUS_LABELS[status]: style for status, style in STATUS_PALETTE.items()}
+    bars = []
+    for i, status in enumerate(statuses, start=1):
+        _, colour, shape = by_label.get(status, ("", SERIES[(i - 1) % len(SERIES)], ""))
+        light = colour == "#b1b4b6"
+        bars.append({"type": "bar", "name": status, "x": labels, "y": table.column(i), "text": table.column(i),
+                     "textposition": "inside", "insidetextfont": {"color": "#0b0c0c" if light else "#ffffff"},
+                     "marker": {"color": colour, "line": OUTLINE,
+                                "pattern": {"shape": shape, "fgcolor": "#0b0c0c" if light else "#ffffff",
+                                            "fillmode": "overlay", "fgopacity": 0.5}}})
+    totals = [sum(v for v in values if isinstance(v, int | float))
+              for values in zip(*(table.column(i) for i in range(1, len(statuses) + 1)), strict=True)]
+    return _figure(bars, table.title, barmode="stack", yaxis=count_axis(totals, "Actions"))
 
 
 def burn_up(table: Table, today: date) -> Figure:
@@ -133,7 +160,7 @@ def burn_up(table: Table, today: date) -> Figure:
          "line": {"color": "#00703c", "width": 3, "shape": "hv"}, "marker": {"symbol": "square"}},
     ]
     return _figure(
-        lines, table.title, yaxis={"title": {"text": "Milestones"}, "rangemode": "tozero"},
+        lines, table.title, yaxis=count_axis([*table.column(3), *table.column(4)], "Milestones"),
         shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": today.isoformat(), "x1": today.isoformat(),
                  "y0": 0, "y1": 1, "line": {"color": "#0b0c0c", "width": 2, "dash": "dot"}}],
         annotations=[{"x": today.isoformat(), "xref": "x", "y": 1, "yref": "paper",

@@ -30,6 +30,17 @@ STATUS_LABELS = {
     "blocked": "Blocked",
     "closed_not_needed": "Closed – not needed",
 }
+# One palette for a status wherever it shows: its tag (a GOV.UK tag colour) and its series in a
+# chart (a colour of 3:1 or more against white, or outlined, and a pattern, so colour is never
+# alone). Red means a red RAG and nothing else, so a blocked action is pink.
+STATUS_PALETTE = {
+    "not_started": ("grey", "#505a5f", "."),
+    "in_progress": ("blue", "#1d70b8", ""),
+    "awaiting_sign_off": ("purple", "#4c2c92", "/"),
+    "complete": ("green", "#00703c", ""),
+    "blocked": ("pink", "#d53880", "x"),
+    "closed_not_needed": ("grey", "#b1b4b6", "-"),
+}
 
 @dataclass(frozen=True)
 class Transition:
