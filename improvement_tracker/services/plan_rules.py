@@ -95,14 +95,22 @@ def days_without_update(last_update_at: datetime | None, today: date) -> int | N
 
 @dataclass(frozen=True)
 class Rag:
-    """A computed RAG and why, in words a programme manager would use."""
+    """A computed RAG, why, and what would make it green, in words a programme manager would use."""
 
     rag: str | None
     reason: str
+    to_green: str = ""  # empty when it is green, or has no RAG
 
     @property
     def label(self) -> str:
         return RAG_LABELS.get(self.rag or "", "Not applicable")
+
+    @property
+    def sentence(self) -> str:
+        """"Amber: due in 12 days and no update for 34 days": the words every page and export uses."""
+        if self.rag is None:
+            return self.reason
+        return f"{self.label}: {self.reason[0].lower()}{self.reason[1:]}"
 
 
 def _days(n: int) -> str:
@@ -115,18 +123,19 @@ def explain_rag(*, status: str, due_date: date | None, last_update_at: datetime 
     if is_closed(status):
         return Rag(None, "Finished actions have no RAG")
     if status == "blocked":
-        return Rag("red", "Blocked")
+        return Rag("red", "Blocked", "resolve what is blocking it and resume work")
     if due_date is not None and due_date < today:
-        return Rag("red", f"{_days(days_overdue(due_date, today))} overdue")
+        return Rag("red", f"{_days(days_overdue(due_date, today))} overdue",
+                   "finish it, or move its due date with the reason (a re-plan)")
     if has_overdue_milestone:
-        return Rag("amber", "A milestone is overdue")
+        return Rag("amber", "A milestone is overdue", "complete the overdue milestone, or move its date")
     if due_date is not None and (due_date - today).days <= RAG_DUE_SOON_DAYS:
         quiet = days_without_update(last_update_at, today)
         if quiet is None or quiet >= RAG_NO_UPDATE_DAYS:
             left = (due_date - today).days
             when = "today" if left == 0 else f"in {_days(left)}"
             since = "no progress update yet" if quiet is None else f"no update for {_days(quiet)}"
-            return Rag("amber", f"Due {when} and {since}")
+            return Rag("amber", f"Due {when} and {since}", "add a progress update")
     return Rag("green", "On track")
 
 

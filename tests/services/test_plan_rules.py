@@ -66,8 +66,11 @@ def test_red_beats_amber():
 
 def test_the_reason_says_which_rule_decided():
     last = datetime(2026, 10, 24, 12, 0)
-    assert explain_rag(status="in_progress", due_date=TODAY + timedelta(days=12), last_update_at=last,
-                       has_overdue_milestone=False, today=TODAY).reason == "Due in 12 days and no update for 34 days"
+    amber = explain_rag(status="in_progress", due_date=TODAY + timedelta(days=12), last_update_at=last,
+                        has_overdue_milestone=False, today=TODAY)
+    assert amber.reason == "Due in 12 days and no update for 34 days"
+    assert (amber.sentence, amber.to_green) == ("Amber: due in 12 days and no update for 34 days",
+                                                "add a progress update")
     assert explain_rag(status="in_progress", due_date=TODAY - timedelta(days=3), last_update_at=last,
                        has_overdue_milestone=True, today=TODAY).reason == "3 days overdue"
     assert explain_rag(status="blocked", due_date=None, last_update_at=last, has_overdue_milestone=False,

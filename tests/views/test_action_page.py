@@ -48,8 +48,14 @@ def test_the_page_says_why_its_rag_is_what_it_is(app, client_request):
     factories.changed(action)
     db.session.commit()
     page = client_request.login(owner).get(f"/actions/{action.id}")
-    assert page.select_one("#computed-rag").get_text(" ", strip=True) == \
-        "Computed RAG: Amber Due in 12 days and no update for 40 days"
+    assert page.select_one("#computed-rag").get_text(" ", strip=True) == "Computed RAG: Amber"
+    assert page.select_one("#rag-reason").get_text(" ", strip=True) == (
+        "Amber: due in 12 days and no update for 40 days. To make it green, add a progress update.")
+    # The same words beside it in the owner's list and in the force's plan.
+    manager = factories.create_user("programme_manager")
+    for person, path in ((owner, "/my-actions"), (manager, "/forces/avon-and-somerset")):
+        row = client_request.login(person).get(path).find("a", string=f"{action.reference}: {action.title}").find_parent("tr")
+        assert "Amber: due in 12 days and no update for 40 days" in row.get_text(" ", strip=True), path
 
 
 def test_a_change_shows_at_once(app, client_request):
