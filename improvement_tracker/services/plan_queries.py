@@ -273,6 +273,9 @@ class ForceSummary:
     closed_not_needed: int
     overdue: int
     blocked: int
+    red: int = 0  # open actions by computed RAG
+    amber: int = 0
+    green: int = 0
 
     @property
     def percent_complete(self) -> int | None:
@@ -285,20 +288,25 @@ def _count(condition):
 
 
 def forces_overview(session: Session, user: User, today: date) -> list[ForceSummary]:
-    """Every force the user may see, with its headline counts, in one grouped query."""
+    """Every force the user may see, with its headline counts and its open actions by computed RAG,
+    in one grouped query."""
+    rag = plan_rules.rag_sql(today)
     counts = (
         select(Action.force_id, func.count(Action.id).label("actions"),
                _count(Action.status == "complete").label("complete"),
                _count(Action.status == "closed_not_needed").label("closed"),
                _count(plan_rules.overdue_sql(today)).label("overdue"),
-               _count(Action.status == "blocked").label("blocked"))
+               _count(Action.status == "blocked").label("blocked"),
+               _count(rag == "red").label("red"), _count(rag == "amber").label("amber"),
+               _count(rag == "green").label("green"))
         .group_by(Action.force_id).subquery())
     rows = session.execute(
-        select(Force, counts.c.actions, counts.c.complete, counts.c.closed, counts.c.overdue, counts.c.blocked)
+        select(Force, counts.c.actions, counts.c.complete, counts.c.closed, counts.c.overdue, counts.c.blocked,
+               counts.c.red, counts.c.amber, counts.c.green)
         .outerjoin(counts, counts.c.force_id == Force.id)
         .where(security.force_condition(user))
         .order_by(Force.name))
-    return [ForceSummary(f, a or 0, c or 0, x or 0, o or 0, b or 0) for f, a, c, x, o, b in rows]
+    return [ForceSummary(f, *(int(v or 0) for v in values)) for f, *values in rows]
 
 
 def force_counts(session: Session, force: Force, today: date) -> dict[str, int | None]:

@@ -10,8 +10,9 @@ from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.plans import DeepDiveForm, FindingForm, PlanFilterForm
 from improvement_tracker.models import DeepDive, Finding, Force
-from improvement_tracker.services import clock, kept, plan_exports, plan_queries, plans, reference_admin
+from improvement_tracker.services import clock, forces_list, kept, plan_exports, plan_queries, plans, reference_admin
 from improvement_tracker.services.inputs import whole_number
+from improvement_tracker.services.reference_data import COUNTRY_LABELS
 from improvement_tracker.views._helpers import commit, download, edit_page, form_page, me
 from improvement_tracker.views._scope import deep_dive_route, finding_route, force_route
 
@@ -51,8 +52,9 @@ def forces():
     if not _sees_every_force():
         # Force roles have one force: the list would only ever show theirs.
         return redirect(url_for("auth.index"))
-    return render_template("plans/forces.html",
-                           summaries=plan_queries.forces_overview(db.session, me(), clock.today()))
+    listed = forces_list.forces_list(db.session, me(), clock.today(), request.args)
+    return render_template("plans/forces.html", listed=listed, summaries=listed.rows,
+                           rag_filters=forces_list.RAG_FILTERS, countries=COUNTRY_LABELS)
 
 
 @bp.get("/forces.<any(csv, xlsx):fmt>")
