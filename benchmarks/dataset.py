@@ -160,4 +160,10 @@ def choose_paths(app, seed: int, clients: int) -> dict[str, list[tuple[str, str]
         (oversight[n % 2], ",".join(f"/commitments/{r}" for r in commitments[n % len(commitments):]
                                     + commitments[:n % len(commitments)]))
         for n in range(clients)]
+    # Search (oversight, every force): common words of the generated plans in turn, each client starting at
+    # another; "victim training" needs both words, "victim&kind=actions" is one kind's results.
+    searches = ["investigators", "victim", "training", "victim+training", "suspect", "victim&kind=actions&page=3"]
+    per_client["search"] = [
+        (oversight[n % 2], ",".join(f"/search?q={q}" for q in searches[n % 6:] + searches[:n % 6]))
+        for n in range(clients)]
     return per_client

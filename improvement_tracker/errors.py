@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from improvement_tracker import security
 from improvement_tracker.extensions import db
 
 PAGES = {
@@ -40,6 +41,12 @@ def register(app: Flask) -> None:
         # A service refusing who the user is (improvement_tracker.security): the 403 page, not a 500.
         db.session.rollback()
         return render(403)
+
+    @app.errorhandler(security.ForYourManagers)
+    def for_your_managers(error: security.ForYourManagers):
+        # An action owner on a page of their own force that is for its programme managers: a 403 that
+        # says so and where their own actions are (security.force_or_404 decides when).
+        return render_template("for_your_managers.html", code=403), 403
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -37,12 +37,14 @@ from improvement_tracker.views import (
     plans,
     return_reviews,
     returns,
+    search,
+    todo,
 )
 
 BLUEPRINTS = (auth.bp, plans.bp, actions.bp, admin.bp, health.bp, notifications.bp, evidence.bp, imports.bp,
               dashboards.bp, returns.bp, return_reviews.bp, outcomes.bp, outcome_imports.bp,
               outcome_measures.bp, commitments.bp,
-              commitment_reviews.bp)
+              commitment_reviews.bp, search.bp, todo.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

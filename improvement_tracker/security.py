@@ -2,7 +2,10 @@
 
 Visibility is expressed as query filters, so every list and every lookup goes through the
 same rule and anything outside the user's scope simply is not found (a 404). Permission to
-change something the user can already see is a separate yes/no (a 403 when refused).
+change something the user can already see is a separate yes/no (a 403 when refused). One
+exception, decided in ``force_or_404``: an action owner opening a page of their own force (its
+plan, dashboard, evidence awaiting review…) is told it is for the force's programme managers and
+where their actions are (``ForYourManagers``, a 403); another force's pages stay a 404.
 
 | role              | sees                                 | changes                                  |
 |-------------------|--------------------------------------|------------------------------------------|
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from flask import abort
 from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session, lazyload
+from werkzeug.exceptions import Forbidden
 
 from improvement_tracker.models import (
     Action,
@@ -104,9 +108,25 @@ def visible_actions(user: User) -> Select:
 
 # --- lookups that 404 outside scope -----------------------------------------------------
 
+class ForYourManagers(Forbidden):
+    """A page of the user's own force that is for its programme managers, opened by an action owner:
+    a 403 that says where their own work is. They know their force exists, so a 404 would only puzzle
+    them; another force's pages stay a 404 (nothing about another force is admitted to exist)."""
+
+    description = "This page is for your force's programme managers."
+
+
+def is_own_force_manager_page(user: User, code: str) -> bool:
+    """An action owner asking for a page of their own force (its plan, dashboard, evidence awaiting
+    review, returns…): pages for the force's programme managers."""
+    return user.role == ACTION_OWNER and user.force is not None and user.force.code == code
+
+
 def force_or_404(session: Session, user: User, code: str) -> Force:
     force = session.scalar(visible_forces(user).where(Force.code == code))
     if force is None:
+        if is_own_force_manager_page(user, code):
+            raise ForYourManagers()
         abort(404)
     return force
 
@@ -437,12 +457,17 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def has_todo(user: User) -> bool:
+    """The to-do page (services.todo): what waits in their force's plan, for its programme managers."""
+    return user.role == PROGRAMME_MANAGER and user.force_id is not None
+
+
 def landing_endpoint(user: User) -> tuple[str, dict]:
     """Where each role's work is, right after sign-in."""
     if user.role == ADMIN:
         return "admin.index", {}
     if user.role == OVERSIGHT:
         return "plans.forces", {}
-    if user.role == PROGRAMME_MANAGER and user.force is not None:
-        return "plans.force_plan", {"code": user.force.code}
+    if has_todo(user):
+        return "todo.index", {}
     return "plans.my_actions", {}

@@ -25,6 +25,7 @@ writeFileSync(join(out, "app.css"), css.css);
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk", "govuk-frontend.min.js"));
 cpSync(join(govuk, "assets"), join(out, "govuk", "assets"), { recursive: true });
 cpSync(join(root, "static", "src", "app.mjs"), join(out, "app.mjs"));
+cpSync(join(root, "static", "src", "conditional-reveal.mjs"), join(out, "conditional-reveal.mjs"));
 
 // plotly.js for the dashboards (pinned in package.json), and its own styles as a file: with
 // <link id="plotly.js-style-global" class="no-inline-styles"> plotly injects no inline <style>,

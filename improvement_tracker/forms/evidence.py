@@ -29,8 +29,15 @@ class ReviewForm(Form):
     decision = Radios("Do you accept this evidence?",
                       choices=[("accepted", "Yes, accept it"), ("rejected", "No, reject it")],
                       message="Select whether you accept or reject the evidence")
+    # Revealed by "No, reject it" (a conditional reveal): the service requires it when rejecting.
     reason = LongText("If you reject it, why?", validators=[max_length(2000, "Reason")],
                       description="The owner will see this")
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.decision.data == "accepted":
+            # Whatever was left in the hidden reason box is not read, checked or kept.
+            self.reason.data, self.reason.raw_data = "", []
+        return super().validate(extra_validators)
 
 
 class WithdrawForm(Form):

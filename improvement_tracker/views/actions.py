@@ -21,7 +21,6 @@ from improvement_tracker.models import Action, Finding, Force, Milestone
 from improvement_tracker.services import (
     clock,
     commitments,
-    evidence,
     kept,
     milestones,
     plan_queries,
@@ -200,18 +199,23 @@ def update_new(action: Action):
 
 
 def _transition_form(action: Action, transition: status.Transition):
-    """Signing off asks why no evidence is needed only when none has been accepted."""
-    counts = None
+    """Signing off asks why no evidence is needed only when none has been accepted. It also gives the
+    action's evidence awaiting review (while there is any, the page offers no form, only the way to
+    the review) and which of it this user may review."""
+    counts, awaiting, reviewable = None, [], set()
     form = TransitionForm()
     if transition.target == "complete":
         form = SignOffForm()
-        counts = evidence.counts_for_action(db.session, action)
+        page = kept.action_page(db.session, action.id, action.force_id, clock.today())
+        counts = page.evidence_counts
+        awaiting = [item for item in page.evidence if item.review_state == "submitted"]
+        reviewable = {item.id for item in awaiting if security.review_refusal(me(), item, action) is None}
         if counts.accepted:
             del form.no_evidence_reason
     form.note.label.text = transition.note_label
     if transition.hint:
         form.note.description = transition.hint
-    return form, counts
+    return form, counts, awaiting, reviewable
 
 
 @bp.route("/actions/<int:action_id>/status/<slug>", methods=["GET", "POST"])
@@ -227,7 +231,7 @@ def change_status(action: Action, slug: str):
     if transition.target == "closed_not_needed" and (why := commitments.close_refusal(db.session, action)):
         flash(f"{why}.", "error")
         return _to_action(action)
-    form, evidence_counts = _transition_form(action, transition)
+    form, evidence_counts, awaiting_review, reviewable = _transition_form(action, transition)
 
     def save():
         status.apply(db.session, action, slug, form.note.data, actor=user,
@@ -236,7 +240,8 @@ def change_status(action: Action, slug: str):
         return _to_action(action)
 
     return form_page(form, "actions/transition.html", save, links={"evidence": "#sign-off-evidence"}, action=action,
-                     transition=transition, evidence_counts=evidence_counts)
+                     transition=transition, evidence_counts=evidence_counts, awaiting_review=awaiting_review,
+                     reviewable=reviewable)
 
 
 @bp.get("/actions/<int:action_id>/history")

@@ -136,8 +136,11 @@ def _set_active(user_id: int, active: bool):
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 def user_deactivate(user_id: int):
+    """Asked first: the page says who and what will happen, and its button deactivates."""
+    if request.method == "GET":
+        return render_template("admin/user_deactivate.html", user=_user_or_404(user_id))
     return _set_active(user_id, False)
 
 

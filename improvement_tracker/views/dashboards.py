@@ -73,7 +73,9 @@ def _outcomes_for_board(force: Force | None) -> dict:
 @bp.get("/dashboards/national/board-pack")
 def national_board_pack():
     _national_only()
-    return render_template("dashboards/board_pack.html", scope="national", **_national_context(),
+    context = _national_context()
+    return render_template("dashboards/board_pack.html", scope="national", **context,
+                           months=dashboards.trend_by_month(context["dashboard"].tables["trend"]),
                            **_outcomes_for_board(None))
 
 
@@ -139,7 +141,9 @@ def force(force: Force):
 @bp.get("/forces/<code>/dashboard/board-pack")
 @force_route()
 def force_board_pack(force: Force):
-    return render_template("dashboards/board_pack.html", scope="force", **_force_context(force),
+    context = _force_context(force)
+    return render_template("dashboards/board_pack.html", scope="force", **context,
+                           months=dashboards.burn_up_by_month(context["dashboard"].tables["milestone-burn-up"]),
                            **_outcomes_for_board(force))
 
 

@@ -10,13 +10,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from improvement_tracker import security
 from improvement_tracker.extensions import db
 from improvement_tracker.forms.evidence import PurgeForm, ReviewForm, UploadForm, WithdrawForm
-from improvement_tracker.models import Action, Evidence, Force
+from improvement_tracker.models import Action, Evidence, Force, User
 from improvement_tracker.services import evidence as evidence_service
-from improvement_tracker.services import filetypes, plan_exports
+from improvement_tracker.services import filetypes, plan_exports, todo
 from improvement_tracker.services.audit import ServiceError
 from improvement_tracker.services.inputs import whole_number
 from improvement_tracker.services.scanning import scanner
@@ -196,6 +197,25 @@ def awaiting_review_export(force: Force, fmt: str):
 
 # --- changing ---------------------------------------------------------------------------
 
+def _reviewed(item: Evidence, changed: bool, user: User) -> None:
+    """Say what the review did; once it was the last piece of evidence awaiting review on an action
+    that is waiting to be signed off, and this reviewer may sign it off, offer the sign-off at once."""
+    if not changed:
+        flash("Nothing was changed", "success")
+        return
+    decided = "accepted" if item.review_state == "accepted" else "rejected"
+    action = item.action
+    if item.review_state == "accepted" and todo.may_sign_off_now(db.session, user, action):
+        # A literal whose format escapes the file name and the reference: only the link is markup. The
+        # session keeps it as markup (Flask's session serializer tags Markup), so the banner shows the link.
+        flash(Markup('{} {}. Nothing else on {} is awaiting review. <a class="govuk-notification-banner__link" '
+                     'href="{}">Sign off this action now</a>').format(
+                item.original_filename, decided, action.reference,
+                url_for("actions.change_status", action_id=action.id, slug="sign-off")), "success")
+        return
+    flash(f"{item.original_filename} {decided}", "success")
+
+
 @bp.route("/evidence/<int:evidence_id>/review", methods=["GET", "POST"])
 @evidence_route()
 def review(item: Evidence):
@@ -209,9 +229,10 @@ def review(item: Evidence):
         form.reason.data = item.review_reason
 
     def save():
+        # Accepting reads no reason (forms.evidence.ReviewForm): the box belongs to "reject".
         changed = evidence_service.review(db.session, item, form.decision.data, form.reason.data, actor=user)
-        commit(f"{item.original_filename} {'accepted' if item.review_state == 'accepted' else 'rejected'}"
-               if changed else "Nothing was changed")
+        commit()
+        _reviewed(item, changed, user)
         if request.args.get("next", "") == "list":
             return redirect(url_for("evidence.awaiting_review", code=item.action.force.code))
         return _to_evidence_section(item)

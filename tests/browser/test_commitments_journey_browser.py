@@ -129,6 +129,8 @@ def test_a_commitment_is_published_worked_signed_off_confirmed_and_a_later_date_
 
     # 2. Avon and Somerset's programme manager finds the action on the commitment's page and gives it an owner.
     sign_in(page, manager)
+    expect(page.locator("h1")).to_have_text("To do")  # their start page; the plan is in the navigation
+    page.get_by_role("link", name="Force plan", exact=True).click()
     expect(page.locator("h1")).to_have_text("Avon and Somerset")
     expect(page.get_by_role("row", name=re.compile(f"{REFERENCE}: {TITLE}"))).to_contain_text("National commitment")
     open_commitment(page)

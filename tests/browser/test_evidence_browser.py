@@ -57,6 +57,7 @@ def test_evidence_from_upload_to_sign_off_and_download(page, live_server):
 
     # The programme manager reviews from the force plan's count.
     sign_in(page, pm)
+    page.get_by_role("link", name="Force plan", exact=True).click()
     expect(page.locator("#evidence-awaiting-review")).to_contain_text("Evidence awaiting review: 2")
     visit_checked(page, "pm-force-plan")
     page.get_by_role("link", name="Evidence awaiting review").click()

@@ -35,6 +35,7 @@ def test_a_programme_manager_imports_their_plan_in_the_browser(page, tmp_path):
     pm = factories.create_user("programme_manager", name="Priya Manager")
     owner = factories.create_user("action_owner", name="Olive Owner")
     sign_in(page, pm)
+    page.get_by_role("link", name="Force plan", exact=True).click()
     page.get_by_role("link", name="Import a plan from a spreadsheet").click()
     visit_checked(page, "import-upload")
 

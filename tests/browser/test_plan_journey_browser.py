@@ -21,6 +21,8 @@ def test_finding_to_sign_off_in_the_browser(page):
     due = date.today() + timedelta(days=60)
 
     sign_in(page, pm)
+    expect(page.locator("h1")).to_have_text("To do")  # their start page; the plan is in the navigation
+    page.get_by_role("link", name="Force plan", exact=True).click()
     expect(page.locator("h1")).to_have_text("Avon and Somerset")
     visit_checked(page, "pm-force-plan")
 

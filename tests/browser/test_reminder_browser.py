@@ -63,6 +63,7 @@ def test_owner_follows_a_reminder_link_and_pauses_reminders(page, live_server, s
 
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, pm)
+    page.get_by_role("link", name="Force plan", exact=True).click()
     page.get_by_role("link", name="Reminders sent for this plan").click()
     expect(page.locator("main table")).to_contain_text("Olive Owner")
     checked(page, "pm-reminders-ledger")

@@ -345,3 +345,23 @@ def test_unexpected_query_parameters_are_ignored_on_every_page(app, world):
                 if target.startswith(("http:", "https:", "//", "/\\", "javascript:")) or "evil" in target:
                     wrong.append(f"{url}: link to {target}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_search_never_finds_another_forces_plan(app, world):
+    """Words of the other force's plan typed into search by the home force's people, plainly or with either
+    database's query operators: nothing of the other force's comes back. The national team finds both."""
+    from urllib.parse import quote
+
+    other = marker(OTHER)  # "only-in-durham": in the title of everything of Durham's plan
+    queries = [other, "durham", f'"{other}"', f"{other}*", f"NEAR({other} action)", f"-avon {other}", "%durham%",
+               "action finding milestone deep dive", "milestone", "Commitment NC-20", "durham' OR '1'='1"]
+    for role in ("programme_manager", "action_owner"):
+        person = browser(app, world.user(role))
+        for query in queries:
+            page = person.get(f"/search?q={quote(query)}")
+            results = " ".join(r.get_text(" ") for r in page.select(".app-search-result"))
+            assert "durham" not in results.lower(), (role, query)
+            links = [a["href"].split("#")[0] for a in page.select(".app-search-result a")]
+            assert not [link for link in links if f"/{OTHER}/" in link or link == f"/actions/{world.other.action_id}"]
+    text = browser(app, world.oversight).get("/search?q=milestone").get_text()
+    assert marker(OTHER) in text and marker(OWN) in text

@@ -18,6 +18,7 @@ from tests.conftest import make_app
 from tests.security.conftest import OWN, World, browser, methods, route_url, rules
 
 STATIC = ["/static/dist/app.css", "/static/dist/app.mjs", "/static/dist/charts.mjs", "/static/dist/plotly.min.js",
+          "/static/dist/conditional-reveal.mjs",
           "/static/dist/govuk/assets/images/favicon.ico", "/static/dist/govuk/assets/manifest.json",
           "/static/no-such-file.css"]
 # Downloads that are the same for every user (the import templates: headings and pillar names), which

@@ -314,7 +314,7 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
     pages += [(admin, f"/evidence/{evidence[1]}"), (admin, f"/actions/{second}"), (admin, f"/actions/{second}/history"),
               (admin, f"/actions/{second}/status/reopen"), (admin, f"/forces/{OWN}?pillar=P1&owner={owner_user.id}"),
               (admin, "/admin/users?role=action_owner"), (admin, f"/admin/users/{pm_user.id}/edit"),
-              (pm, f"/forces/{OWN}"), (pm, f"/actions/{first}"), (pm, f"/forces/{OWN}/evidence"),
+              (pm, "/todo"), (pm, f"/forces/{OWN}"), (pm, f"/actions/{first}"), (pm, f"/forces/{OWN}/evidence"),
               (pm, f"/evidence/{evidence[0]}/review"), (pm, f"/forces/{OWN}/dashboard"),
               (owner, "/my-actions"), (owner, f"/actions/{first}"), (owner, f"/actions/{first}/evidence/new"),
               (oversight, "/forces"), (oversight, "/dashboards/national"), (oversight, "/dashboards/pillars/P1"),
@@ -334,6 +334,9 @@ def test_payloads_in_every_free_text_field_are_shown_as_text_and_never_run(app, 
                         (pm, f"/commitments/{commitment}"), (pm, f"/actions/{linked}"), (pm, f"/forces/{OWN}"),
                         (admin, f"/actions/{linked}/history"), (oversight, f"/forces/{OWN}")]
     pages += commitment_pages
+    # Search shows every title and text it finds, with the matched words marked: "alert" is in every payload.
+    pages += [(admin, "/search?q=alert"), (oversight, "/search?q=alert&kind=updates"), (pm, "/search?q=alert+script"),
+              (owner, "/search?q=alert"), (admin, "/search?q=alert&page=2")]
 
     problems, seen, opened = [], [], 0
     for person, url, response in [(pm, url, response) for url, response in previews] + drafting + \

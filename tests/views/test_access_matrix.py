@@ -28,10 +28,12 @@ ROLES = ("admin", "oversight", "programme_manager", "action_owner", "anonymous")
 # Cells per role: (own force, another force). Admin and oversight have no own force: both
 # columns are forces they do not belong to.
 EVERYONE_OK = dict.fromkeys(ROLES, (OK, OK))
+# An action owner opening a page of their own force meant for its managers is told so (403, with a
+# link to My actions); another force's page does not exist for them (404).
 READ_PLAN = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, 404),
-             "action_owner": (404, 404)}
+             "action_owner": (403, 404)}
 MANAGE_PLAN = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404),
-               "action_owner": (404, 404)}
+               "action_owner": (403, 404)}
 READ_ACTION = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (OK, 404),
                "action_owner": (OK, 404)}
 MANAGE_ACTION = {"admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404),
@@ -42,7 +44,7 @@ ADMIN_ONLY = {"admin": (OK, OK), "oversight": (404, 404), "programme_manager": (
               "action_owner": (404, 404)}
 # An uploaded import waiting for confirmation: only the person who uploaded it may see it.
 IMPORT_UPLOADER = {"admin": (404, 404), "oversight": (404, 404), "programme_manager": (OK, 404),
-                   "action_owner": (404, 404)}
+                   "action_owner": (403, 404)}
 # The national picture and the pillar view: oversight and admins only.
 NATIONAL = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (404, 404),
             "action_owner": (404, 404)}
@@ -60,7 +62,7 @@ CARRIED_COMMITMENT = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manag
 # The national team's side of a submitted return (assess, ask, mark reviewed): a programme manager
 # can see their own force's return, but reviewing it is not theirs to do.
 REVIEW_RETURN = {"admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404),
-                 "action_owner": (404, 404)}
+                 "action_owner": (403, 404)}
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ ROUTES: dict[str, Route] = {
     "admin.users": Route(("GET",), ADMIN_ONLY),
     "admin.user_new": Route(("GET", "POST"), ADMIN_ONLY),
     "admin.user_edit": Route(("GET", "POST"), ADMIN_ONLY),
-    "admin.user_deactivate": Route(("POST",), ADMIN_ONLY),
+    "admin.user_deactivate": Route(("GET", "POST"), ADMIN_ONLY),
     "admin.user_reactivate": Route(("POST",), ADMIN_ONLY),
     "admin.user_password": Route(("GET", "POST"), ADMIN_ONLY),
     "admin.pillars": Route(("GET",), ADMIN_ONLY),
@@ -208,6 +210,12 @@ ROUTES: dict[str, Route] = {
         "admin": (OK, OK), "oversight": (403, 403), "programme_manager": (OK, 404), "action_owner": (404, 404)}),
     "commitment_reviews.decide": Route(("GET", "POST"), {
         "admin": (OK, OK), "oversight": (OK, OK), "programme_manager": (403, 404), "action_owner": (404, 404)}),
+    # A programme manager's to-do page; everyone else is sent to their own start page.
+    "todo.index": Route(("GET",), {"admin": (REDIRECT, REDIRECT), "oversight": (REDIRECT, REDIRECT),
+                                   "programme_manager": (OK, OK), "action_owner": (REDIRECT, REDIRECT)}),
+    # Search: every signed-in person searches what they may see (services/search.py scopes each result as
+    # its page does; tests/views/test_search.py checks what each role finds).
+    "search.results": Route(("GET",), {r: (OK, OK) for r in ROLES if r != "anonymous"}),
 }
 NOT_ROUTES = {"static"}
 

@@ -54,8 +54,15 @@ def test_the_page_says_why_its_rag_is_what_it_is(app, client_request):
     # The same words beside it in the owner's list and in the force's plan.
     manager = factories.create_user("programme_manager")
     for person, path in ((owner, "/my-actions"), (manager, "/forces/avon-and-somerset")):
-        row = client_request.login(person).get(path).find("a", string=f"{action.reference}: {action.title}").find_parent("tr")
+        page = client_request.login(person).get(path)
+        row = page.find("a", string=f"{action.reference}: {action.title}").find_parent("tr")
         assert "Amber: due in 12 days and no update for 40 days" in row.get_text(" ", strip=True), path
+    # And in the downloads of both lists, in its own column.
+    for person, path in ((owner, "/my-actions.csv"), (manager, "/forces/avon-and-somerset/plan.csv")):
+        client_request.login(person)
+        text = client_request.client.get(path).get_data(as_text=True)
+        header, row = text.splitlines()[:2]
+        assert "Why (computed RAG)" in header and "Amber: due in 12 days and no update for 40 days" in row, path
 
 
 def test_a_change_shows_at_once(app, client_request):

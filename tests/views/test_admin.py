@@ -266,7 +266,26 @@ def test_deactivating_a_user_ends_their_session_and_stops_sign_in(app, client_re
     elsewhere = signed_in_elsewhere(app, colleague)
     elsewhere.get("/admin/")
 
-    page = client_request.post_page(f"/admin/users/{colleague.id}/deactivate", follow=True)
+    # The button on their page asks first: who, and what will happen; nothing changes until it is confirmed.
+    edit = client_request.get(f"/admin/users/{colleague.id}/edit")
+    button = edit.select_one("a.govuk-button--warning")
+    assert (button.get_text(strip=True), button["href"]) == ("Deactivate Colin Colleague",
+                                                            f"/admin/users/{colleague.id}/deactivate")
+    assert edit.select_one(f"form[action='/admin/users/{colleague.id}/deactivate']") is None
+    page = client_request.get(button["href"])
+    assert page.h1.get_text(strip=True) == "Are you sure you want to deactivate Colin Colleague?"
+    consequences = [li.get_text(" ", strip=True) for li in page.select("main ul.govuk-list--bullet li")]
+    assert consequences[:2] == ["they are signed out at once, on every device",
+                                "they cannot sign in until an administrator reactivates them"]
+    assert page.select_one("main a[href$='/edit']").get_text(strip=True) == "No, go back"
+    db.session.refresh(colleague)
+    assert colleague.active
+    elsewhere.get("/admin/")
+    form = page.select_one(f"form[action='/admin/users/{colleague.id}/deactivate']")
+    assert form.button.get_text(strip=True) == "Yes, deactivate Colin Colleague"
+
+    page = client_request.post_page(form["action"], {"submission_token": form.select_one(
+        "input[name=submission_token]")["value"]}, follow=True)
     assert "Colin Colleague has been deactivated and signed out" in page.get_text()
     assert page.select_one(f"form[action='/admin/users/{colleague.id}/reactivate'] button").get_text(
         strip=True) == "Reactivate Colin Colleague"
@@ -284,6 +303,17 @@ def test_a_reactivated_user_can_sign_in_again(app, client_request, admin):
     page = client_request.post_page(f"/admin/users/{user.id}/reactivate", follow=True)
     assert "Omar Owner can sign in again" in page.get_text()
     signed_in_elsewhere(app, user)
+
+
+def test_the_confirmation_page_for_yourself_or_someone_already_deactivated_has_no_button(client_request, admin):
+    page = client_request.get(f"/admin/users/{admin.id}/deactivate")
+    assert page.h1.get_text(strip=True) == "You cannot deactivate your own account"
+    assert page.select_one("main form") is None
+    gone = factories.create_user(active=False, name="Omar Owner")
+    page = client_request.get(f"/admin/users/{gone.id}/deactivate")
+    assert page.h1.get_text(strip=True) == "Omar Owner is already deactivated"
+    assert page.select_one("main form") is None
+    client_request.get("/admin/users/999999/deactivate", expected_status=404)
 
 
 def test_admin_cannot_deactivate_themselves(client_request, admin):
@@ -404,7 +434,8 @@ def test_renaming_a_force_keeps_its_web_address(client_request, admin):
 # --- who may come in --------------------------------------------------------------------
 
 ADMIN_GETS = ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/{id}/edit",
-              "/admin/users/{id}/password", "/admin/pillars", "/admin/pillars/P1/edit", "/admin/forces",
+              "/admin/users/{id}/password", "/admin/users/{id}/deactivate",
+              "/admin/pillars", "/admin/pillars/P1/edit", "/admin/forces",
               "/admin/forces/new", "/admin/forces/durham/edit"]
 ADMIN_POSTS = ["/admin/users/new", "/admin/users/{id}/edit", "/admin/users/{id}/deactivate",
                "/admin/users/{id}/reactivate", "/admin/users/{id}/password", "/admin/pillars/P1/edit",

@@ -20,7 +20,7 @@ def test_sign_in_page_has_the_fields(client_request):
     ("role", "landing"),
     [
         ("action_owner", "/my-actions"),
-        ("programme_manager", "/forces/avon-and-somerset"),
+        ("programme_manager", "/todo"),
         ("oversight", "/forces"),
         ("admin", "/admin/"),
     ],

@@ -125,7 +125,9 @@ def test_programme_manager_sees_no_other_force(client_request, plans, url):
 
 def test_action_owner_has_no_dashboard(client_request, plans):
     client_request.login(plans["owner"])
-    client_request.get("/forces/avon-and-somerset/dashboard", expected_status=404)
+    page = client_request.get("/forces/avon-and-somerset/dashboard", expected_status=403)
+    assert page.h1.get_text(strip=True) == "This page is for your force's programme managers"
+    client_request.get("/forces/durham/dashboard", expected_status=404)
 
 
 def test_force_exports_round_trip_with_injection_neutralised(client_request, plans):

@@ -428,6 +428,141 @@ def test_programme_manager_cannot_review_evidence_they_uploaded(client_request, 
     assert db.session.get(Evidence, item.id).review_state == "submitted"
 
 
+# --- the review form: the reason is revealed by "reject" ----------------------------------------
+
+def test_the_reason_box_is_a_conditional_reveal_under_reject(client_request, action, owner, pm, uploads):
+    item = factories.create_evidence(action, owner)
+    page = client_request.login(pm).get(f"/evidence/{item.id}/review")
+    radios = page.select_one(".govuk-radios")
+    # GOV.UK's markup, handed to our own script (static/src/conditional-reveal.mjs), not GOV.UK's radios module.
+    assert radios.get("data-app-conditional-reveal") == "decision"
+    accept, reject = radios.select("input[type=radio]")
+    assert (accept["value"], accept.get("data-aria-controls")) == ("accepted", None)
+    assert (reject["value"], reject["data-aria-controls"]) == ("rejected", "conditional-decision-2")
+    reveal = page.select_one("#conditional-decision-2")
+    assert reveal["class"] == ["govuk-radios__conditional", "govuk-radios__conditional--hidden"]
+    assert reveal.select_one("textarea#reason") is not None
+    assert reveal.find_previous_sibling("div").select_one("input")["value"] == "rejected"  # right under "reject"
+    assert not page.select("[aria-expanded]")
+
+
+def test_rejecting_without_a_reason_shows_the_box_and_keeps_what_was_typed(client_request, action, owner, pm,
+                                                                             uploads):
+    item = factories.create_evidence(action, owner)
+    client_request.login(pm)
+    page = client_request.post_page(f"/evidence/{item.id}/review", {"decision": "rejected", "reason": "  "})
+    assert summary_errors(page) == ["Enter why the evidence is rejected"]
+    assert page.select_one(".govuk-error-summary__list a")["href"] == "#reason"
+    reveal = page.select_one("#conditional-decision-2")
+    assert reveal["class"] == ["govuk-radios__conditional"]  # shown: "reject" is chosen
+    assert reveal.select_one("#reason-error") is not None
+    assert page.select_one("input#decision-2").has_attr("checked")
+    too_long = "Blurred " * 300
+    page = client_request.post_page(f"/evidence/{item.id}/review", {"decision": "rejected", "reason": too_long})
+    assert error_messages(page) == ["Reason must be 2000 characters or fewer"]
+    assert page.select_one("textarea#reason").get_text() == too_long
+    db.session.expire_all()
+    assert db.session.get(Evidence, item.id).review_state == "submitted"
+
+
+def test_a_reason_left_in_the_box_when_accepting_is_not_kept(client_request, action, owner, pm, uploads):
+    item = factories.create_evidence(action, owner)
+    client_request.login(pm)
+    client_request.post(f"/evidence/{item.id}/review", {"decision": "rejected", "reason": "Unsigned"})
+    page = client_request.get(f"/evidence/{item.id}/review")
+    assert page.select_one("#conditional-decision-2")["class"] == ["govuk-radios__conditional"]
+    assert page.select_one("textarea#reason").get_text() == "Unsigned"
+    # Hidden once "accept" is chosen: not read, so not refused for being too long either.
+    client_request.post(f"/evidence/{item.id}/review", {"decision": "accepted", "reason": "Unsigned " * 300})
+    db.session.expire_all()
+    assert (db.session.get(Evidence, item.id).review_state, db.session.get(Evidence, item.id).review_reason) == (
+        "accepted", None)
+
+
+# --- after accepting: "Sign off this action now" ------------------------------------------------
+
+def _asked(owner, reference: str = "AS-P2-01-A") -> Action:
+    from improvement_tracker.services import status
+
+    found = factories.create_action(owner, reference=reference, status="in_progress")
+    status.apply(db.session, found, "request-sign-off", "Done", actor=owner)
+    db.session.commit()
+    return found
+
+
+def _banner(page) -> tuple[str, list[tuple[str, str]]]:
+    banner = page.select_one(".govuk-notification-banner")
+    return banner.get_text(" ", strip=True), [(a.get_text(strip=True), a["href"]) for a in banner.select("a")]
+
+
+def test_accepting_the_last_evidence_offers_to_sign_the_action_off(client_request, owner, pm, uploads):
+    action = _asked(owner)
+    first = factories.create_evidence(action, owner, files.pdf(), "register.pdf")
+    second = factories.create_evidence(action, owner, files.png(), "photo.png")
+    client_request.login(pm)
+    page = client_request.post_page(f"/evidence/{first.id}/review", {"decision": "accepted"}, follow=True)
+    text, links = _banner(page)
+    assert "register.pdf accepted" in text and links == []  # photo.png still awaits review
+    page = client_request.post_page(f"/evidence/{second.id}/review", {"decision": "rejected", "reason": "Blurred"},
+                                    follow=True)
+    assert _banner(page)[1] == []  # rejecting offers nothing
+
+    third = factories.create_evidence(action, owner, files.docx(), "policy.docx")
+    page = client_request.post_page(f"/evidence/{third.id}/review?next=list", {"decision": "accepted"}, follow=True)
+    text, links = _banner(page)
+    assert text.endswith("policy.docx accepted. Nothing else on AS-P2-01-A is awaiting review. "
+                         "Sign off this action now")
+    assert links == [("Sign off this action now", f"/actions/{action.id}/status/sign-off")]
+    assert page.h1.get_text(strip=True) == "Evidence awaiting review"  # where the list's review leads, as before
+    sign_off = client_request.get(links[0][1])
+    assert sign_off.select_one("textarea#note") is not None
+    assert "2 pieces of evidence accepted" in sign_off.get_text()
+
+
+def test_the_offer_shows_a_file_name_as_text(client_request, owner, pm, uploads):
+    action = _asked(owner, reference="AS-<b>1</b>")
+    item = factories.create_evidence(action, owner, files.pdf(), "<img src=x onerror=alert(1)>.pdf")
+    client_request.login(pm)
+    page = client_request.post_page(f"/evidence/{item.id}/review", {"decision": "accepted"}, follow=True)
+    banner = page.select_one(".govuk-notification-banner")
+    assert banner.select("img, b") == [] and [a.get_text() for a in banner.select("a")] == ["Sign off this action now"]
+    assert "<img src=x onerror=alert(1)>.pdf accepted. Nothing else on AS-<b>1</b>" in banner.get_text()
+
+
+def test_no_offer_to_sign_off_when_this_reviewer_may_not_or_the_action_is_not_waiting(app, client_request, owner,
+                                                                                      pm, uploads):
+    client_request.login(pm)
+    working = factories.create_action(owner, reference="WORKING", status="in_progress")
+    item = factories.create_evidence(working, owner)
+    page = client_request.post_page(f"/evidence/{item.id}/review", {"decision": "accepted"}, follow=True)
+    assert _banner(page) == ("Success register.pdf accepted", [])
+
+    # The manager asked for this one's sign-off, so another must sign it off: nothing offered to them.
+    from improvement_tracker.services import status
+
+    theirs = factories.create_action(owner, reference="THEIRS", status="in_progress")
+    status.apply(db.session, theirs, "request-sign-off", "Done", actor=pm)
+    db.session.commit()
+    item = factories.create_evidence(theirs, owner)
+    page = client_request.post_page(f"/evidence/{item.id}/review", {"decision": "accepted"}, follow=True)
+    assert _banner(page)[1] == []
+    deputy = ClientRequest(app.test_client()).login(factories.create_user("programme_manager", name="Dev Deputy"))
+    page = deputy.post_page(f"/evidence/{item.id}/review", {"decision": "rejected", "reason": "Wrong file"},
+                            follow=True)
+    page = deputy.post_page(f"/evidence/{item.id}/review", {"decision": "accepted"}, follow=True)
+    assert _banner(page)[1] == [("Sign off this action now", f"/actions/{theirs.id}/status/sign-off")]
+
+
+def test_the_sign_off_page_names_evidence_someone_else_must_review(client_request, owner, pm, uploads):
+    action = _asked(owner)
+    factories.create_evidence(action, pm, files.pdf(), "mine.pdf")
+    client_request.login(pm)
+    page = client_request.get(f"/actions/{action.id}/status/sign-off")
+    assert page.select_one("#evidence-awaiting-review").get_text(" ", strip=True) == (
+        "mine.pdf: you uploaded it, so someone else must review it")
+    assert page.select_one("main form") is None
+
+
 def test_evidence_awaiting_review_list_and_count(client_request, action, owner, pm, uploads):
     factories.create_evidence(action, owner, files.pdf(), "first.pdf")
     second = factories.create_evidence(action, owner, files.png(), "second.png")
@@ -507,6 +642,10 @@ def test_sign_off_waits_for_evidence_under_review(client_request, owner, pm, upl
     client_request.login(pm)
     page = client_request.get(f"/actions/{action.id}/status/sign-off")
     assert "1 piece of evidence is awaiting review" in page.get_text()
+    # No form to fill in that would only be refused: the way to the review instead.
+    assert page.select_one("main form") is None and page.select_one("textarea#note") is None
+    assert [(a.get_text(strip=True), a["href"]) for a in page.select("#evidence-awaiting-review a")] == [
+        ("Review register.pdf", f"/evidence/{item.id}/review")]
     page = client_request.post_page(f"/actions/{action.id}/status/sign-off", {"note": "ok"})
     assert summary_errors(page) == ["Review the evidence awaiting review before signing off: 1 file is still "
                                     "to be accepted or rejected"]
@@ -523,7 +662,8 @@ def test_sign_off_waits_for_evidence_under_review(client_request, owner, pm, upl
 
 def test_a_sign_off_problem_with_no_field_is_in_the_error_summary_only(client_request, owner, pm, uploads):
     """Evidence awaiting review is no fault of the sign-off comment: the message is in the error summary,
-    linking to the evidence section of the page, and no field is marked as wrong."""
+    linking to the evidence section of the page, and no field is marked as wrong. (Sent from a page opened
+    before the evidence arrived: the page shown now has no form, only the way to the review.)"""
     action = _awaiting(owner)
     factories.create_evidence(action, owner)
     client_request.login(pm)
@@ -536,7 +676,8 @@ def test_a_sign_off_problem_with_no_field_is_in_the_error_summary_only(client_re
     assert page.select_one("#sign-off-evidence").get_text(strip=True) == "Evidence"
     assert error_messages(page) == []
     assert page.select(".govuk-form-group--error") == []
-    assert page.select_one("textarea#note").get_text() == "Checked"
+    assert page.select_one("textarea#note") is None
+    assert page.select_one("#evidence-awaiting-review a").get_text(strip=True) == "Review register.pdf"
 
 
 def test_a_status_problem_with_no_field_or_place_is_in_the_error_summary_unlinked(client_request, owner):

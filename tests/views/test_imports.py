@@ -234,11 +234,19 @@ def test_an_import_key_is_only_for_the_person_who_uploaded_it(app, client_reques
     url = preview_url(upload(client_request, sheets.filled_template(actions=[
         sheets.action("AS-1", OWNER, pillar="P1")])))
     for intruder in (factories.create_user("programme_manager"), factories.create_user("programme_manager", "durham"),
-                     factories.create_user("admin", None), factories.create_user("oversight", None), owner):
+                     factories.create_user("admin", None), factories.create_user("oversight", None)):
         other = ClientRequest(app.test_client()).login(intruder)
         other.get(url, expected_status=404)
         other.post(url, {"digest": "x"}, expected_status=404)
         other.post(url + "/cancel", expected_status=404)
+    # An action owner of the force is told the import pages are for its programme managers, whatever
+    # the key: the same answer for a key that does not exist, so nothing is confirmed.
+    other = ClientRequest(app.test_client()).login(owner)
+    for address in (url, "/forces/avon-and-somerset/imports/" + "B" * 32):
+        page = other.get(address, expected_status=403)
+        assert page.h1.get_text(strip=True) == "This page is for your force's programme managers"
+        other.post(address, {"digest": "x"}, expected_status=403)
+        other.post(address + "/cancel", expected_status=403)
     # A Durham programme manager cannot reach it through their own force's address either.
     durham = ClientRequest(app.test_client()).login(factories.create_user("programme_manager", "durham"))
     durham.get(url.replace("avon-and-somerset", "durham"), expected_status=404)
@@ -268,6 +276,26 @@ def test_cancelling_an_import_forgets_the_file(client_request, pm, owner):
     page = client_request.get(UPLOAD)
     assert "Import of Our plan.xlsx cancelled: nothing was imported." in page.get_text()
     client_request.get(url, expected_status=404)
+
+
+def test_the_files_fingerprint_is_out_of_the_way_in_details_of_the_file(client_request, pm, owner):
+    import hashlib
+
+    client_request.login(pm)
+    data = sheets.filled_template(actions=[sheets.action("AS-1", OWNER, pillar="P1")])
+    page = client_request.get(preview_url(upload(client_request, data)))
+    sha256 = hashlib.sha256(data).hexdigest()
+    details = page.select_one("details#file-details.govuk-details")
+    assert details is not None and not details.has_attr("open")
+    assert details.select_one(".govuk-details__summary-text").get_text(strip=True) == "Details of the file"
+    inside = details.select_one(".govuk-details__text").get_text("", strip=True)
+    assert sha256 in inside and f"{len(data):,} bytes" in inside
+    details.decompose()
+    shown = page.select_one("main").get_text("", strip=True)
+    assert sha256[:16] not in shown and "SHA-256" not in shown  # nowhere else on the page
+    keys = [k.get_text(strip=True) for k in page.select(".govuk-summary-list__key")]
+    assert keys == ["File", "Sheets read", "Rows read"]
+    assert [s.get_text() for s in page.select("#first-rows .app-nowrap")] == ["AS-1"]  # never broken
 
 
 def test_a_second_upload_shows_what_would_change(client_request, pm, owner):

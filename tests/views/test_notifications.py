@@ -59,7 +59,7 @@ def test_ledger_and_action_page_show_who_was_reminded(app, client_request, smtp_
     client_request.login(pm)
     page = client_request.get("/forces/avon-and-somerset/reminders")
     row = page.select_one("tbody tr").get_text(" ", strip=True)
-    assert "Olive Owner" in row and "AS-1" in row and "Due soon" in row and "Sent" in row
+    assert "Olive Owner" in row and "AS-1" in row and "Due in 7 days" in row and "Sent" in row
     page = client_request.get(f"/actions/{action.id}")
     assert "Due in 7 days" in page.select_one("#reminders + .app-table-scroll table").get_text()
 

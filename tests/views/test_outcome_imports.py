@@ -131,6 +131,10 @@ def test_the_national_team_fixes_a_bad_row_and_loads_the_figures(national, impor
     url = preview_url(upload(national, xlsx_file(rows), "figures (fixed).xlsx"))
     page = national.get(url)
     assert page.h1.get_text(strip=True) == "Check the figures before you load them"
+    # The file's fingerprint is there for whoever needs it, behind "Details of the file".
+    assert "SHA-256" in page.select_one("details#file-details").get_text(" ")
+    assert "SHA-256" not in page.find("main").get_text(" ").replace(page.select_one("details#file-details")
+                                                                     .get_text(" "), "")
     assert summary(page, "#counts") == {"Forces": "2", "Quarters": "2", "New figures": "3", "Changed figures": "0",
                                         "Unchanged figures": "0"}
     assert table_rows(page, "#changes") == [

@@ -218,7 +218,7 @@ def test_who_may_see_and_enter_figures(client_request, manager, oversight):
     other_manager = factories.create_user("programme_manager", "durham")
     client_request.login(owner)
     client_request.get("/outcomes", expected_status=404)
-    client_request.get("/forces/avon-and-somerset/outcomes", expected_status=404)
+    client_request.get("/forces/avon-and-somerset/outcomes", expected_status=403)  # their force's: for its managers
     client_request.login(other_manager)
     client_request.get("/outcomes", expected_status=404)
     client_request.get("/forces/avon-and-somerset/outcomes", expected_status=404)

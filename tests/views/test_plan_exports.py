@@ -97,5 +97,83 @@ def test_reminders_ledger_export(app, client_request, smtp_server, tmp_path, dat
     scheduler.daily_reminders(mail_app, date(2027, 3, 3))
     client_request.login(factories.create_user("programme_manager"))
     rows = _xlsx(client_request.client.get("/forces/avon-and-somerset/reminders.xlsx"))
-    assert rows[1][1:5] == ["Olive Owner", owner.email, "AS-R", "Due soon"]
+    assert rows[1][1:8] == ["Olive Owner", owner.email, "AS-R", "Train investigators in suspect-focused investigation",
+                            None, "Due in 7 days", "Sent"]
     assert client_request.client.get("/forces/durham/reminders.csv").status_code == 404
+
+
+def _sheet(response):
+    assert response.status_code == 200 and "attachment;" in response.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.data)).worksheets[0]  # not read-only: styles and views
+
+
+def test_the_force_plan_xlsx_looks_finished(client_request):
+    """Bold, frozen header; a filter on every column; widths from the content, capped; the sheet
+    named within Excel's limit at a word boundary; dates as dates and numbers as numbers."""
+    owner = factories.create_user("action_owner", name="Olive Owner")
+    late = clock.today() - timedelta(days=3)
+    factories.create_action(owner, reference="AS-P1-01-A", title="Train investigators " * 9, due=late)
+    factories.create_action(owner, reference="AS-P1-01-B", title="=1+2", due=clock.today() + timedelta(days=9))
+    client_request.login(factories.create_user("programme_manager"))
+    sheet = _sheet(client_request.client.get("/forces/avon-and-somerset/plan.xlsx"))
+    headers = [c.value for c in sheet[1]]
+    assert len(sheet.title) <= 31 and sheet.title == "Avon and Somerset plan"
+    assert all(c.font.b for c in sheet[1]) and not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"
+    last = sheet.cell(row=1, column=len(headers)).column_letter
+    assert sheet.auto_filter.ref == f"A1:{last}3"
+    widths = {h: sheet.column_dimensions[sheet.cell(row=1, column=i + 1).column_letter].width
+              for i, h in enumerate(headers)}
+    assert widths["Title"] == 60  # the long title, capped
+    assert len("AS-P1-01-A") < widths["Reference"] < 20  # as wide as its content
+    assert widths["Pillar"] >= len("Pillar") and all(8 <= w <= 60 for w in widths.values())
+    row = {h: sheet.cell(row=2, column=i + 1) for i, h in enumerate(headers)}
+    assert row["Current due date"].is_date and row["Current due date"].value.date() == late
+    assert row["Days overdue"].value == 3 and row["Days overdue"].data_type == "n"
+    assert row["Evidence accepted"].value == 0 and row["Evidence accepted"].data_type == "n"
+    assert sheet.cell(row=3, column=2).value == "'=1+2"  # formulas still neutralised
+
+
+def test_the_force_plan_export_has_the_latest_update_days_overdue_and_evidence(client_request):
+    from improvement_tracker.extensions import db
+    from improvement_tracker.services import evidence, status
+    from tests import files
+
+    pm = factories.create_user("programme_manager")
+    owner = factories.create_user("action_owner", name="Olive Owner")
+    late = factories.create_action(owner, reference="AS-1", due=clock.today() - timedelta(days=12))
+    factories.create_action(owner, reference="AS-2", due=clock.today() + timedelta(days=5))
+    factories.create_action(owner, reference="AS-3", due=clock.today() - timedelta(days=40), status="complete")
+    status.add_progress_update(db.session, late, "Course booked", actor=owner)
+    db.session.commit()
+    status.add_progress_update(db.session, late, "First cohort trained", actor=owner)
+    db.session.commit()
+    accepted = factories.create_evidence(late, owner, files.pdf("one"), "one.pdf")
+    factories.create_evidence(late, owner, files.pdf("two"), "two.pdf")
+    withdrawn = factories.create_evidence(late, owner, files.pdf("three"), "three.pdf")
+    evidence.review(db.session, accepted, "accepted", "", actor=pm)
+    evidence.withdraw(db.session, withdrawn, "Wrong file", actor=owner)
+    db.session.commit()
+    client_request.login(pm)
+
+    rows = _csv(client_request.client.get("/forces/avon-and-somerset/plan.csv"))
+    headers = rows[0]
+    assert headers[-7:] == ["Completed date", "Days overdue", "Latest update", "Latest update date",
+                            "Evidence accepted", "Evidence awaiting review", "National commitment"]
+    by_reference = {r[0]: dict(zip(headers, r, strict=True)) for r in rows[1:]}
+    assert by_reference["AS-1"]["Days overdue"] == "12"
+    assert by_reference["AS-1"]["Latest update"] == "First cohort trained"
+    assert by_reference["AS-1"]["Latest update date"] == clock.today().isoformat()
+    assert (by_reference["AS-1"]["Evidence accepted"], by_reference["AS-1"]["Evidence awaiting review"]) == ("1", "1")
+    for reference in ("AS-2", "AS-3"):  # not overdue (AS-3 is finished): blank; no update, no evidence
+        assert by_reference[reference]["Days overdue"] == ""
+        assert by_reference[reference]["Latest update"] == ""
+        assert (by_reference[reference]["Evidence accepted"], by_reference[reference]["Evidence awaiting review"]) == (
+            "0", "0")
+
+    sheet = _sheet(client_request.client.get("/forces/avon-and-somerset/plan.xlsx?overdue=y"))
+    headers = [c.value for c in sheet[1]]
+    row = {h: sheet.cell(row=2, column=i + 1) for i, h in enumerate(headers)}
+    assert row["Reference"].value == "AS-1" and row["Days overdue"].value == 12
+    assert row["Latest update date"].is_date and row["Latest update date"].value.date() == clock.today()
+    assert (row["Evidence accepted"].value, row["Evidence awaiting review"].value) == (1, 1)

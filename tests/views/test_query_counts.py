@@ -78,6 +78,7 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         ("pillar dashboard", oversight, "/dashboards/pillars/P2"),
         ("forces", oversight, "/forces"),
         ("force dashboard", pm.email, f"/forces/{code}/dashboard"),
+        ("to do", pm.email, "/todo"),
         ("force plan", pm.email, f"/forces/{code}"),
         ("force plan, filtered", pm.email, f"/forces/{code}?pillar=P2&status=in_progress"),
         ("force plan CSV", pm.email, f"/forces/{code}/plan.csv"),
@@ -94,6 +95,13 @@ def pages(seed: int) -> list[tuple[str, str, str]]:
         ("commitments", oversight, "/commitments"),
         ("commitment page", oversight, f"/commitments/{commitment}"),
         ("commitment page, own force", pm.email, f"/commitments/{commitment}"),
+        # Search: a word of every force's deep dive (results of several kinds), one kind's second page,
+        # a programme manager's force, and an owner looking up their action by its reference.
+        ("search", oversight, "/search?q=investigators"),
+        ("search, one kind", oversight, "/search?q=victim&kind=actions&page=2"),
+        ("search, own force", pm.email, "/search?q=investigators+victims"),
+        ("search, own actions", owner.email,
+         f"/search?q={db.session.scalar(select(Action.reference).where(Action.id == action))}"),
     ]
 
 

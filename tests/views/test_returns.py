@@ -166,7 +166,7 @@ def test_who_may_do_what(app, client_request, manager, oversight):
 
     client_request.login(owner)
     for path in (url, version_url, "/forces/avon-and-somerset/returns", version_url + "/board-paper"):
-        client_request.get(path, expected_status=404)
+        client_request.get(path, expected_status=403)  # their force's: for its programme managers
     client_request.get("/returns", expected_status=404)
 
     client_request.login(other_manager)

@@ -36,8 +36,9 @@ def _row(page, table_selector: str, first_cell: str) -> list[str]:
 
 
 def _column(page, table_selector: str, header: str) -> int:
+    # A sortable heading also says how to sort by it (", sort descending"): the column's name comes first.
     headers = [th.get_text(" ", strip=True) for th in page.select(f"{table_selector} thead th")]
-    return headers.index(header)
+    return next(i for i, h in enumerate(headers) if h == header or h.startswith(f"{header} "))
 
 
 def _csv(client, url: str) -> list[list[str]]:

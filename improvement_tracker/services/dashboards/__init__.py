@@ -6,8 +6,8 @@ counted by the plan's own rules (services.plan_rules). What pages keep of them b
 is decided in services.kept, not here.
 """
 
-from improvement_tracker.services.dashboards.common import Dashboard, Filters
-from improvement_tracker.services.dashboards.force import force_dashboard
+from improvement_tracker.services.dashboards.common import Dashboard, Filters, by_month
+from improvement_tracker.services.dashboards.force import burn_up_by_month, force_dashboard
 from improvement_tracker.services.dashboards.national import (
     CACHE_KEY,
     compute_national_payload,
@@ -17,12 +17,15 @@ from improvement_tracker.services.dashboards.national import (
     payload_stamp,
     pillar_view,
     refresh_national_cache,
+    trend_by_month,
 )
 
 __all__ = [
     "CACHE_KEY",
     "Dashboard",
     "Filters",
+    "burn_up_by_month",
+    "by_month",
     "compute_national_payload",
     "disagreements",
     "force_dashboard",
@@ -31,4 +34,5 @@ __all__ = [
     "payload_stamp",
     "pillar_view",
     "refresh_national_cache",
+    "trend_by_month",
 ]

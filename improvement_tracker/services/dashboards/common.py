@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from improvement_tracker.services.plan_rules import percent, percent_complete
@@ -80,3 +80,27 @@ def headline_table(figures: Mapping[str, Any]) -> Table:
                        ("Red", "red"), ("Amber", "amber"), ("Green", "green")):
         table.add([label, figures[key] if figures[key] is not None else ""])
     return table
+
+
+def by_month(table: Table, title: str, *, added: Iterable[int] = (), headers: Mapping[int, str] | None = None,
+             month_names: bool = False) -> Table:
+    """A weekly table (its first column a date, oldest first) month by month, for a board pack's
+    print: each month's last row. The columns in ``added`` are added up over the month's rows
+    instead; ``headers`` renames columns; ``month_names`` writes the month ("November 2026") in
+    place of its last date. The chart still draws every week; only the printed table is shorter."""
+    added = frozenset(added)
+    renamed = dict(headers or {})
+    months = Table(f"{table.name}-by-month", title, [renamed.get(i, h) for i, h in enumerate(table.headers)],
+                   numeric=table.numeric)
+    groups: dict[tuple[int, int], list[list[Any]]] = {}
+    for row in table.rows:
+        day: date = row[0]
+        groups.setdefault((day.year, day.month), []).append(row)
+    for rows in groups.values():
+        last = list(rows[-1])
+        for i in added:
+            last[i] = sum(r[i] for r in rows if isinstance(r[i], int))
+        if month_names:
+            last[0] = f"{last[0]:%B %Y}"
+        months.add(last)
+    return months

@@ -21,7 +21,14 @@ from improvement_tracker.models import (
 from improvement_tracker.models.plans import STATUSES
 from improvement_tracker.services import clock, plan_rules
 from improvement_tracker.services.dashboards.assessments import Reviewed, own_cell
-from improvement_tracker.services.dashboards.common import RAGS, TOP_N, Dashboard, headline, headline_table
+from improvement_tracker.services.dashboards.common import (
+    RAGS,
+    TOP_N,
+    Dashboard,
+    by_month,
+    headline,
+    headline_table,
+)
 from improvement_tracker.services.dashboards.national import disagreements_table
 from improvement_tracker.services.plan_rules import RAG_LABELS
 from improvement_tracker.services.status import STATUS_LABELS
@@ -131,6 +138,13 @@ def burn_up(milestones) -> Table:
         total_done += d
         table.add([week, p, d, total_planned, total_done])
     return table
+
+
+def burn_up_by_month(table: Table) -> Table:
+    """The burn-up month by month, for the board pack's print: milestones planned and done in each
+    month (by the month each week begins in) and both to date at the month's last week."""
+    return by_month(table, "Milestones planned and done, cumulative, by month", added=(1, 2),
+                    headers={0: "Month", 1: "Planned in month", 2: "Done in month"}, month_names=True)
 
 
 def evidence_awaiting_review(session: Session, force: Force) -> Table:

@@ -21,6 +21,7 @@ from improvement_tracker.services.dashboards.common import (
     TOP_N,
     Dashboard,
     Filters,
+    by_month,
     cell_percent,
     headline,
     headline_table,
@@ -173,6 +174,11 @@ def national_dashboard(payload: dict, computed_at: datetime | None, filters: Fil
 
     tables = {t.name: t for t in (headline_table(figures), heatmap, rag_by_pillar, most_overdue, trend)}
     return Dashboard("National dashboard", tables, figures, computed_at)
+
+
+def trend_by_month(trend: Table) -> Table:
+    """The weekly trend's last point in each month: the board pack prints this beside the chart."""
+    return by_month(trend, "Completion by pillar over time: the last weekly point of each month (% complete)")
 
 
 def disagreements_table() -> Table:
