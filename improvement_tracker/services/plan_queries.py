@@ -221,7 +221,7 @@ def force_plan(session: Session, force: Force, args: Mapping[str, str], *, page:
             .order_by(Pillar.display_order, Finding.reference))]
     return ForcePlan(
         filters=filters, groups=groups, total=total, page=page, pages=pages, findings_without_actions=without,
-        counts=force_counts(session, force, today),
+        counts=force_counts(session, force, today, filters.pillar),
         deep_dives=[{"id": d.id, "title": d.title, "period": d.period} for d in deep_dives(session, force)],
         evidence_awaiting_review=evidence.awaiting_review_count(session, force),
         pillar_choices=[("", "Any pillar")] + [(p.code, f"{p.code} {p.name}") for p in all_pillars],
@@ -309,12 +309,15 @@ def forces_overview(session: Session, user: User, today: date) -> list[ForceSumm
     return [ForceSummary(f, *(int(v or 0) for v in values)) for f, *values in rows]
 
 
-def force_counts(session: Session, force: Force, today: date) -> dict[str, int | None]:
-    row = session.execute(
-        select(func.count(Action.id), _count(Action.status == "complete"),
-               _count(Action.status == "closed_not_needed"), _count(plan_rules.overdue_sql(today)),
-               _count(Action.status == "awaiting_sign_off"))
-        .where(Action.force_id == force.id)).one()
+def force_counts(session: Session, force: Force, today: date, pillar: str | None = None) -> dict[str, int | None]:
+    """The plan's headline figures: the whole plan's, or one pillar's (the plan filtered to it)."""
+    query = (select(func.count(Action.id), _count(Action.status == "complete"),
+                    _count(Action.status == "closed_not_needed"), _count(plan_rules.overdue_sql(today)),
+                    _count(Action.status == "awaiting_sign_off"))
+             .where(Action.force_id == force.id))
+    if pillar:
+        query = query.join(Pillar, Pillar.id == Action.pillar_id).where(Pillar.code == pillar)
+    row = session.execute(query).one()
     actions, complete, closed, overdue, awaiting = (int(v or 0) for v in row)
     return {"actions": actions, "complete": complete, "closed_not_needed": closed, "overdue": overdue,
             "awaiting_sign_off": awaiting,

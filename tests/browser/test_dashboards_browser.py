@@ -53,10 +53,25 @@ def test_national_heatmap_to_force_plan_and_force_dashboard(page):
     x, y = page.evaluate("window.__cell")
     page.evaluate("document.getElementById('chart-completion').scrollIntoView()")
     chart = page.locator("#chart-completion").bounding_box()
+    # A cell is a link, and looks like one under the pointer.
+    cursor = page.evaluate(f"""() => getComputedStyle(document.elementFromPoint({chart["x"] + x}, {chart["y"] + y}))
+        .cursor""")
+    assert cursor == "pointer", cursor
     page.mouse.click(chart["x"] + x, chart["y"] + y)
     page.wait_for_url("**/forces/avon-and-somerset?pillar=P2")
     expect(page.locator("h1")).to_have_text("Avon and Somerset")
     expect(page.locator("main")).to_contain_text("Repeat suspect markers")
+    # It lands on what was clicked: P2's own figures (one action, overdue), and the pillar chosen in
+    # full in the filter, not cut off.
+    expect(page.locator("#figures-for")).to_have_text("P2 Identifying and disrupting repeat suspects")
+    expect(page.locator("#count-overdue")).to_contain_text("1")
+    assert page.locator(".govuk-grid-row p.govuk-body .govuk-heading-l").first.inner_text() == "1"
+    expect(page.get_by_label("Pillar")).to_have_value("P2")
+    assert page.get_by_label("Pillar").evaluate("""s => {
+        const text = document.createElement("canvas").getContext("2d");
+        text.font = getComputedStyle(s).font;  // the chosen name, with room for the arrow, fits the box
+        return text.measureText(s.options[s.selectedIndex].text).width + 40 <= s.clientWidth; }""")
+    assert page.locator("main").inner_text().find("AS-P1-01") == -1  # another pillar's action is not listed
     page.wait_for_load_state()
     check_accessibility(page)
     assert page.problems == [], page.problems
