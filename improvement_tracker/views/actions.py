@@ -253,8 +253,11 @@ def history(action: Action):
 
 # --- milestones -------------------------------------------------------------------------
 
-def _to_milestones(action: Action):
-    return redirect(url_for("actions.show", action_id=action.id, _anchor="milestones"))
+def _to_milestones(action: Action, *, told: bool = True):
+    """Back to the action. After a change the success message says, the page opens at its top, where
+    the message has focus (GOV.UK's banner takes it; a jump to the section would leave it off screen
+    and focus on the page); a silent change (moving a milestone) goes back to the milestones."""
+    return redirect(url_for("actions.show", action_id=action.id, _anchor=None if told else "milestones"))
 
 
 @bp.route("/actions/<int:action_id>/milestones/new", methods=["GET", "POST"])
@@ -305,4 +308,4 @@ def milestone_move(action: Action, milestone: Milestone, direction: str):
         commit()
 
     press(ConfirmForm(), move)
-    return _to_milestones(action)
+    return _to_milestones(action, told=False)

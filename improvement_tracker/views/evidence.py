@@ -53,7 +53,8 @@ def _signed_in() -> None:
 
 
 def _to_evidence_section(item: Evidence):
-    return redirect(url_for("actions.show", action_id=item.action_id, _anchor="evidence"))
+    """Back to the action, at its top: the success message there has focus (see views.actions)."""
+    return redirect(url_for("actions.show", action_id=item.action_id))
 
 
 # --- upload -----------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def upload(action: Action):
             except Exception:
                 evidence_service.forget_files(storage, created)
                 raise
-            response = redirect(url_for("actions.show", action_id=action.id, _anchor="evidence"))
+            response = redirect(url_for("actions.show", action_id=action.id))  # the message in view, focused
             remember_result(form, response)
             return response
         except evidence_service.UploadRefused as error:

@@ -85,5 +85,5 @@ def test_evidence_review_next_only_knows_the_list(app, world):
         response = person.post(f"/evidence/{world.own.evidence_id}/review?next={quote(target, safe='')}",
                                {"decision": "accepted", "reason": ""})
         location = response.headers["Location"]
-        expected = f"/forces/{OWN}/evidence" if target == "list" else f"/actions/{world.own.action_id}#evidence"
+        expected = f"/forces/{OWN}/evidence" if target == "list" else f"/actions/{world.own.action_id}"
         assert location == expected and _stays_on_site(location)

@@ -61,7 +61,7 @@ def test_owner_uploads_several_files_at_once(owner_request, action, uploads, own
     response = upload(owner_request, action, [(files.pdf(), "Register.pdf"), (files.png(), "Dashboard.png"),
                                               (files.docx(), "Policy v2.docx")],
                       "Attendance and the revised policy", expected_status=302, milestone_id=str(milestone.id))
-    assert response.headers["Location"] == f"/actions/{action.id}#evidence"
+    assert response.headers["Location"] == f"/actions/{action.id}"  # at its top, the message in view
     rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
     assert [(e.original_filename, e.file_type, e.review_state) for e in rows] == [
         ("Register.pdf", "pdf", "submitted"), ("Dashboard.png", "png", "submitted"),
