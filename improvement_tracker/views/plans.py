@@ -37,7 +37,8 @@ def _sees_every_force() -> bool:
 def my_actions():
     if not _has_own_actions():
         return redirect(url_for("auth.index"))
-    return render_template("plans/my_actions.html", mine=kept.my_actions(db.session, me(), clock.today()))
+    mine, sorting = plan_queries.sorted_my_actions(kept.my_actions(db.session, me(), clock.today()), request.args)
+    return render_template("plans/my_actions.html", mine=mine, sorting=sorting)
 
 
 @bp.get("/my-actions.<any(csv, xlsx):fmt>")

@@ -57,3 +57,18 @@ def test_sorting_works_without_javascript(browser, live_server):
     page.locator("a.app-sortable__link", has_text="Overdue").click()
     assert page.locator("#forces tbody th").all_inner_texts()[0] == "Gwent"
     context.close()
+
+
+def test_an_owner_sorts_my_actions_on_a_phone(page):
+    today = date.today()
+    owner = factories.create_user("action_owner", name="Owen Owner")
+    for reference, due, status in (("A-3", 3, "blocked"), ("A-1", 9, "in_progress"), ("A-2", 5, "not_started")):
+        factories.create_action(owner, reference=reference, due=today - timedelta(days=due), status=status)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, owner)
+    page.goto("/my-actions")
+    page.locator("#overdue a.app-sortable__link", has_text="Status").click()
+    expect(page.locator("#overdue thead th", has_text="Status")).to_have_attribute("aria-sort", "ascending")
+    links = page.locator("#overdue tbody td:first-child > a").all_inner_texts()
+    assert [text.split(":")[0] for text in links] == ["A-2", "A-1", "A-3"]
+    visit_checked(page, "my-actions-sorted-390")

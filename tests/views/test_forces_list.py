@@ -51,3 +51,23 @@ def test_the_forces_list_filters_and_sorts(client_request):
     assert "rag=red" in heading["href"]  # sorting keeps the filters
     # Nonsense is ignored, not an error.
     assert len(_names(client_request.get("/forces?cohort=nowhere&sort=x&order=y&rag=purple"))) == 43
+
+
+def test_my_actions_sort_within_each_list(client_request):
+    today = clock.today()
+    owner = factories.create_user("action_owner", name="Owen Owner")
+    for reference, due, status in (("A-3", 3, "blocked"), ("A-1", 9, "in_progress"), ("A-2", 5, "not_started")):
+        factories.create_action(owner, reference=reference, due=today - timedelta(days=due), status=status)
+    client_request.login(owner)
+
+    def order(page) -> list[str]:
+        return [a.get_text(strip=True).split(":")[0] for a in page.select("#overdue tbody td:first-child > a")]
+
+    page = client_request.get("/my-actions")
+    assert order(page) == ["A-1", "A-2", "A-3"]  # longest overdue first: by due date
+    assert page.select_one("#overdue th[aria-sort='ascending']").get_text(" ", strip=True).startswith("Due")
+    page = client_request.get(_heading(page, "Status")["href"])
+    assert order(page) == ["A-2", "A-1", "A-3"]  # not started, in progress, blocked
+    assert page.select_one("#overdue th[aria-sort='ascending']").get_text(" ", strip=True).startswith("Status")
+    page = client_request.get("/my-actions?sort=action&order=desc")
+    assert order(page) == ["A-3", "A-2", "A-1"]
