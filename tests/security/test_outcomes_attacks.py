@@ -99,15 +99,20 @@ def test_force_roles_find_no_national_page_whatever_the_query(app, world, role):
 
 
 def test_an_action_owner_finds_no_outcome_page_not_even_their_own_forces(app, world):
+    """No outcome figures for an action owner: their own force's pages say they are for its programme
+    managers (403), the national ones do not exist for them (404), and nothing is written."""
     person = browser(app, world.own.owner)
     token = person.csrf_token()
     before = fingerprint(app)
-    for path in (*(f"/forces/{OWN}{p}" for p in FORCE_PAGES), _quarter_url(OWN, world), "/outcomes/measures",
-                 "/outcomes/measures/charge_rate", "/outcomes/measures/charge_rate/edit"):
-        assert person.client.get(path).status_code == 404, path
-    for url, data in ((_quarter_url(OWN, world), QUARTER_FORM), (f"/forces/{OWN}/outcomes/baseline", NEW_FIGURES),
-                      ("/outcomes/measures/charge_rate/edit", {"name": "Renamed"})):
-        assert person.client.post(url, data={**data, "csrf_token": token}).status_code == 404, url
+    own = (*(f"/forces/{OWN}{p}" for p in FORCE_PAGES), _quarter_url(OWN, world))
+    for path in (*own, "/outcomes/measures", "/outcomes/measures/charge_rate", "/outcomes/measures/charge_rate/edit"):
+        response = person.client.get(path)
+        assert response.status_code == (403 if path in own else 404), path
+        assert "Avon and Somerset" not in response.get_data(as_text=True).split("<main", 1)[-1], path  # no figures
+    for url, data, status in ((_quarter_url(OWN, world), QUARTER_FORM, 403),
+                              (f"/forces/{OWN}/outcomes/baseline", NEW_FIGURES, 403),
+                              ("/outcomes/measures/charge_rate/edit", {"name": "Renamed"}, 404)):
+        assert person.client.post(url, data={**data, "csrf_token": token}).status_code == status, url
     assert fingerprint(app) == before
 
 

@@ -42,6 +42,7 @@ from tests.views.test_writes_apply_once import AT_ONCE, Person, each_tab
 
 RETURN_PAGES = ("returns.", "return_reviews.")
 NOT_FOUND = "Page not found"
+FOR_MANAGERS = "This page is for your force's programme managers"
 FORBIDDEN = "You do not have permission to do this"
 SUBMITTED = "This return has been submitted, so it cannot be changed"
 
@@ -209,18 +210,22 @@ def test_oversight_is_not_offered_a_forces_forms(app, world):
 
 
 def test_an_action_owner_gets_not_found_on_every_returns_url(app, world):
-    """Returns are not an action owner's business: every page and every form, their own force's and
-    another's, is "Page not found", whatever they send."""
+    """Returns are not an action owner's business: every page and every form of another force is "Page
+    not found", and of their own force says it is for its programme managers (403), whatever they
+    send; nothing is written."""
     owner = browser(app, world.own.owner)
     before = fingerprint(app)
     wrong, checked = [], 0
     for rule in _return_rules(app):
         for scope in (world.own, world.other):
             url = route_url(app, rule.endpoint, world, scope)
+            # A page of their own force, not another's and not the national team's.
+            own = url.startswith(f"/forces/{OWN}/")
+            status, heading = (403, FOR_MANAGERS) if own else (404, NOT_FOUND)
             for method in sorted(methods(rule)):
                 response = _send(owner, method, url, rule.endpoint, world, scope)
                 checked += 1
-                if response.status_code != 404 or _heading(response) != NOT_FOUND:
+                if response.status_code != status or _heading(response) != heading:
                     wrong.append(f"{method} {url}: {response.status_code}")
     assert wrong == [], "\n".join(wrong)
     assert checked >= 2 * 19

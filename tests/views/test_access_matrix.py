@@ -461,7 +461,8 @@ def test_access(app, client, world, endpoint, role):
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in ROUTES if e.startswith(("actions.", "evidence."))
-                                             and e not in ("actions.new", "evidence.awaiting_review")))
+                                             and e not in ("actions.new", "evidence.awaiting_review",
+                                                           "evidence.awaiting_review_export")))
 def test_owner_cannot_reach_a_colleagues_action(app, client, world, endpoint):
     """Same force, not theirs: as good as another force's."""
     route = ROUTES[endpoint]
