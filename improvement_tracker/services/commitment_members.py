@@ -89,10 +89,15 @@ def add(session: Session, commitment: Commitment, force: Force, actor: User) -> 
     member = commitments.member_of(session, commitment, force.id)
     if member is not None and member.membership == "active":
         return None
-    if member is not None:
+    # Written before anything else, so that two people adding the force at once add it once: the
+    # unique (commitment, force) refuses a second new membership, the row version a second rejoining
+    # (joining alone would find the other's membership once committed, and tell the force twice).
+    if member is None:
+        session.add(CommitmentForce(commitment_id=commitment.id, force_id=force.id, membership="active"))
+    else:
         _rejoin(session, commitment, member, actor)
+    session.flush()
     member = commitments.join(session, commitment, force, actor)
-    session.flush()  # (commitment, force) is unique and the membership versioned: two at once add it once
     event = audit.record(session, actor, "commitment.force_added", "commitment", commitment.id, force_id=force.id,
                          action_id=member.action_id, changes={"membership": [None, "active"]},
                          summary=f"{force.name} now carries {commitment.reference}")
