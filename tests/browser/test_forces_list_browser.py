@@ -10,17 +10,9 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import sign_in, visit_checked
+from tests.views.test_forces_list import _world  # the same three forces with overdue actions
 
 pytestmark = pytest.mark.browser
-
-
-def _world():
-    today = date.today()
-    for code, overdue in (("durham", 3), ("kent", 1), ("gwent", 2)):
-        owner = factories.create_user("action_owner", code)
-        for n in range(overdue):
-            factories.create_action(owner, reference=f"X-{n}", due=today - timedelta(days=5), status="in_progress")
-    return factories.create_user("oversight", None)
 
 
 def _names(page) -> list[str]:
